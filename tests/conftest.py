@@ -1,0 +1,83 @@
+"""Shared fixtures: one Anvil chain per test session, the protocol deployed once, and an
+``evm_snapshot``/``evm_revert`` around every test so tests never see each other's state.
+
+Fixtures that touch the chain are lazy: a test that uses none of them starts no Anvil.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil
+from evmtensor.chain.deploy import deploy_protocol
+from evmtensor.chain.tx import send as _send
+
+Account.enable_unaudited_hdwallet_features()
+
+GENESIS_TAO = 100_000 * 10**9  # rao per development account
+N_ACCOUNTS = 10
+
+
+@pytest.fixture(scope="session")
+def anvil():
+    with Anvil(accounts=N_ACCOUNTS) as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def w3(anvil) -> Web3:
+    return Web3(Web3.HTTPProvider(anvil.url, request_kwargs={"timeout": 60}))
+
+
+@pytest.fixture(scope="session")
+def accounts():
+    """Anvil's funded development accounts as local signers (index 0 deploys)."""
+    return [
+        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
+        for i in range(N_ACCOUNTS)
+    ]
+
+
+@pytest.fixture(scope="session")
+def deployment(w3, accounts):
+    """The devnet profile deployed once; every account holds ``GENESIS_TAO``."""
+    genesis = [(a.address, GENESIS_TAO) for a in accounts]
+    dep = deploy_protocol(w3, accounts[0], profile="devnet", genesis=genesis)
+    w3.provider.make_request("evm_mine", [])
+    return dep
+
+
+@pytest.fixture(autouse=True)
+def _chain_isolation(request):
+    """Revert the chain after each test that touched it."""
+    if "w3" not in request.fixturenames:
+        yield
+        return
+    w3 = request.getfixturevalue("w3")
+    if "deployment" in request.fixturenames:
+        request.getfixturevalue("deployment")  # deploy before the snapshot, once
+    snap = w3.provider.make_request("evm_snapshot", [])["result"]
+    yield
+    w3.provider.make_request("evm_revert", [snap])
+
+
+@pytest.fixture
+def send(w3):
+    """``send(fn_call, account, value=0) -> receipt``; reverts raise ContractRevert."""
+
+    def _do(fn_call, account, **kwargs):
+        return _send(w3, fn_call, account, **kwargs)
+
+    return _do
+
+
+@pytest.fixture
+def mine(w3):
+    """``mine(n)``: mine ``n`` empty blocks at once."""
+
+    def _do(n: int = 1) -> None:
+        w3.provider.make_request("anvil_mine", [hex(n)])
+
+    return _do
