@@ -81,3 +81,8 @@ def mine(w3):
         w3.provider.make_request("anvil_mine", [hex(n)])
 
     return _do
+
+
+# `brownie test` runs tests/brownie with brownie's own plugin and fixtures (its pytest.ini);
+# under plain pytest that folder is driven by tests/chain/test_brownie.py instead.
+collect_ignore = ["brownie"]

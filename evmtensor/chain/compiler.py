@@ -39,7 +39,7 @@ class CompileError(ToolchainError):
 
 def _sources(contracts_dir: Path) -> dict[str, dict[str, str]]:
     files = sorted(contracts_dir.rglob("*.sol"))
-    return {str(f.relative_to(REPO_ROOT)): {"content": f.read_text()} for f in files}
+    return {str(f.relative_to(contracts_dir.parent)): {"content": f.read_text()} for f in files}
 
 
 def _cache_key(sources: dict) -> str:

@@ -25,7 +25,7 @@ from evmtensor.chain.tx import register_abis, send_raw
 from evmtensor.errors import ConfigError, DeploymentError
 from evmtensor.paths import CONTRACTS_DIR
 
-__all__ = ["DEPLOY_ORDER", "Deployment", "deploy_protocol", "load_deployment", "load_profile"]
+__all__ = ["DEPLOY_ORDER", "Deployment", "deploy_protocol", "ensure_deployed", "load_deployment", "load_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +173,32 @@ def load_deployment(path: Path, w3: Web3 | None = None, *, check_code: bool = Tr
         if empty:
             raise DeploymentError(f"no code at the addresses of {empty} from {path}")
     return dep
+
+
+def ensure_deployed(
+    w3: Web3,
+    deployer: LocalAccount,
+    out: Path,
+    *,
+    profile: str = "devnet",
+    genesis: list[tuple[str, int]] | None = None,
+    overrides: dict[str, dict] | None = None,
+) -> tuple[Deployment, bool]:
+    """Reuse the deployment in ``out`` when it is live on this chain and built from the
+    current sources and profile; otherwise deploy afresh and write ``out``.
+
+    Returns:
+        ``(deployment, reused)``.
+    """
+    if Path(out).exists():
+        try:
+            existing = load_deployment(out, w3)
+        except DeploymentError as exc:
+            log.info("not reusing %s: %s", out, exc)
+        else:
+            if existing.source_key == _source_key() and existing.profile == profile:
+                return existing, True
+            log.info("contracts or profile changed since %s; deploying afresh", out)
+    dep = deploy_protocol(w3, deployer, profile=profile, overrides=overrides, genesis=genesis)
+    dep.save(Path(out))
+    return dep, False

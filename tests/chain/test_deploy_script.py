@@ -1,0 +1,67 @@
+"""scripts/deploy.py: deploys to an Anvil it starts (state persisted), reuses on re-run,
+deploys to any RPC URL, and refuses bad input with a message, not a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from web3 import Web3
+
+from evmtensor.chain.anvil import Anvil
+from evmtensor.chain.deploy import deploy_protocol, load_deployment
+from evmtensor.errors import ConfigError, DeploymentError
+from evmtensor.paths import REPO_ROOT
+
+SCRIPT = [sys.executable, str(REPO_ROOT / "scripts" / "deploy.py")]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*SCRIPT, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_deploys_to_own_anvil_then_reuses_after_restart(tmp_path):
+    first = _run("--data-dir", str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["reused"] is False and set(out["addresses"]) >= {"TaoToken", "StakingPools"}
+    second = json.loads(_run("--data-dir", str(tmp_path)).stdout)
+    assert second["reused"] is True and second["addresses"] == out["addresses"]
+    written = json.loads((tmp_path / "deployment.json").read_text())
+    assert written["chainId"] == 31337 and written["deployBlock"] >= 1 and "abis" in written
+
+
+def test_deploys_to_a_given_rpc_url_and_out_file(tmp_path):
+    with Anvil() as node:
+        result = _run("--rpc-url", node.url, "--out", str(tmp_path / "d.json"))
+        assert result.returncode == 0, result.stderr
+        dep = load_deployment(tmp_path / "d.json", Web3(Web3.HTTPProvider(node.url)))
+        assert dep.contract("TaoToken").functions.decimals().call() == 9
+
+
+def test_unreachable_rpc_is_a_clear_error(tmp_path):
+    result = _run("--rpc-url", "http://127.0.0.1:9", "--out", str(tmp_path / "d.json"))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "deploy failed" in result.stderr
+
+
+def test_deployment_file_for_another_chain_is_refused(tmp_path, w3, deployment):
+    path = tmp_path / "d.json"
+    deployment.save(path)
+    raw = json.loads(path.read_text())
+    raw["chainId"] = 1
+    path.write_text(json.dumps(raw))
+    with pytest.raises(DeploymentError, match="chain 1"):
+        load_deployment(path, w3)
+
+
+def test_unknown_profile_field_is_refused(w3, accounts):
+    with pytest.raises(ConfigError, match="unknown \\['noSuchField'\\]"):
+        deploy_protocol(w3, accounts[0], overrides={"StakingPools": {"noSuchField": 1}})
+
+
+def test_unknown_profile_is_refused(w3, accounts):
+    with pytest.raises(ConfigError, match="unknown profile"):
+        deploy_protocol(w3, accounts[0], profile="nope")
