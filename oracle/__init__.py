@@ -1,0 +1,1 @@
+"""EVMTensor oracle: the off-chain Yuma Consensus engine (``oracle.yuma``) and, later, the relay."""

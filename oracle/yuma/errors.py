@@ -1,0 +1,25 @@
+"""Errors raised by the Yuma engine.
+
+Hierarchy::
+
+    YumaError(Exception)
+    └── YumaInputError(YumaError, ValueError)   bad epoch input; ``field`` names the culprit
+
+Only the CLI turns these into exit codes; library code never exits.
+"""
+from __future__ import annotations
+
+__all__ = ["YumaError", "YumaInputError"]
+
+
+class YumaError(Exception):
+    """Root of every error the Yuma engine raises on purpose."""
+
+
+class YumaInputError(YumaError, ValueError):
+    """An epoch input is malformed. ``field`` is the dotted name of the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
