@@ -1,0 +1,51 @@
+"""The miner neuron: an axon serving the simple text task (a subnet swaps in its own tasks).
+
+`build_axon` is what ``python -m miner`` runs; tests and devnets call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from evmtensor.protocol import (
+    TEXT_TASK,
+    Axon,
+    AxonSettings,
+    CallContext,
+    NeuronInfo,
+    Signer,
+    StaticRegistry,
+    TextRequest,
+    TextResponse,
+)
+
+__all__ = ["build_axon", "echo", "load_registry"]
+
+log = logging.getLogger(__name__)
+
+
+def echo(request: TextRequest, ctx: CallContext) -> TextResponse:
+    """The simple task's reference handler: text in, the same text out."""
+    return TextResponse(text=request.text)
+
+
+def load_registry(allow: tuple[str, ...], registry_file: Path | None) -> StaticRegistry:
+    """Callers from ``--allow`` hotkeys (uids in order, permit, no stake) and a JSON file of
+    ``[{"hotkey", "uid", "stake", "validator_permit"}]``. The chain metagraph replaces this."""
+    registry = StaticRegistry.of(*allow, permit=True)
+    if registry_file is not None:
+        for entry in json.loads(registry_file.read_text(encoding="utf-8")):
+            registry.add(NeuronInfo(**entry))
+    return registry
+
+
+def build_axon(
+    signer: Signer,
+    registry: StaticRegistry,
+    data_dir: Path,
+    settings: AxonSettings | None = None,
+) -> Axon:
+    """An axon for `signer`'s hotkey serving `TEXT_TASK` with `echo`."""
+    return Axon(signer, registry, data_dir=data_dir, settings=settings).attach(TEXT_TASK, echo)

@@ -1,0 +1,69 @@
+"""``python -m miner``: serve the simple text task from a wallet hotkey.
+
+Example::
+
+    EVMTENSOR_PASSWORD_FILE=~/.pw python -m miner --wallet-name alice --hotkey default \\
+        --port 8091 --allow 0xValidatorHotkey
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from evmtensor.protocol import Signer, run_forever
+from evmtensor.wallet import PasswordSource, Wallet, WalletError
+from miner import build_axon, load_registry
+
+log = logging.getLogger("miner")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--wallet-name", default="default", show_default=True, help="Wallet to use.")
+@click.option("--hotkey", default="default", show_default=True, help="Hotkey that signs responses.")
+@click.option("--wallet-path", type=click.Path(path_type=Path), envvar="EVMTENSOR_WALLET_PATH",
+              help="Wallet root (default ~/.evmtensor/wallets).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="File whose first line is the hotkey password; or set "
+                   "EVMTENSOR_PASSWORD / EVMTENSOR_PASSWORD_FILE.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8091, show_default=True, type=int, help="Port to bind (0: any).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the replay-protection log lives (default ~/.evmtensor/miner/<wallet>).")
+@click.option("--allow", multiple=True, metavar="HOTKEY",
+              help="A validator hotkey allowed to call (repeatable).")
+@click.option("--registry-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help='JSON [{"hotkey","uid","stake","validator_permit"}] of allowed callers.')
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(
+    wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
+    host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
+    registry_file: Path | None, verbose: bool,
+) -> None:
+    """Start an axon serving the simple text task, signed by the wallet's hotkey."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signer = _signer(wallet_name, hotkey, wallet_path, password_file)
+    try:
+        registry = load_registry(allow, registry_file)
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(f"cannot use the allowed callers: {exc}") from exc
+    if not allow and registry_file is None:
+        log.warning("no --allow or --registry-file: every caller will get 403")
+    folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
+    log.info("miner hotkey %s on %s:%s", signer.address, host, port)
+    run_forever(build_axon(signer, registry, folder).app(), host=host, port=port)
+
+
+def _signer(wallet: str, hotkey: str, root: Path | None, password_file: Path | None) -> Signer:
+    try:
+        account = Wallet(wallet, root).hotkey(PasswordSource(password_file=password_file), hotkey)
+    except WalletError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return Signer.from_account(account)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""``python -m validator``: query a list of axons with the simple text task and print results.
+
+Example::
+
+    python -m validator --wallet-name bob --axon http://127.0.0.1:8091@0xMinerHotkey --text hi
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from evmtensor.protocol import Signer
+from evmtensor.wallet import PasswordSource, Wallet, WalletError
+from validator import parse_target, query_axons
+
+
+def _targets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+    try:
+        return [parse_target(v) for v in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--wallet-name", default="default", show_default=True, help="Wallet to use.")
+@click.option("--hotkey", default="default", show_default=True, help="Hotkey that signs requests.")
+@click.option("--wallet-path", type=click.Path(path_type=Path), envvar="EVMTENSOR_WALLET_PATH",
+              help="Wallet root (default ~/.evmtensor/wallets).")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="File whose first line is the hotkey password; or set "
+                   "EVMTENSOR_PASSWORD / EVMTENSOR_PASSWORD_FILE.")
+@click.option("--axon", "targets", multiple=True, required=True, callback=_targets,
+              metavar="URL@HOTKEY",
+              help="Axon to query: http://127.0.0.1:8091@0xabc… (repeatable).")
+@click.option("--text", default="hello", show_default=True, help="The text to send.")
+@click.option("--timeout", default=12.0, show_default=True, type=float, help="Seconds per query.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per axon.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(
+    wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
+    targets: list, text: str, timeout: float, as_json: bool, verbose: bool,
+) -> None:
+    """Query axons with the simple text task; exit 1 if none gave a verified answer."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signer = _signer(wallet_name, hotkey, wallet_path, password_file)
+    results = asyncio.run(query_axons(signer, targets, text, timeout))
+    for r in results:
+        text_out = r.response.text if r.response else None
+        row = {"axon": r.target.url, "hotkey": r.target.hotkey, "ok": r.ok, "status": r.status,
+               "ms": round(r.elapsed_ms, 2), "text": text_out,
+               "error": str(r.error) if r.error else None}
+        outcome = f"OK {text_out!r}" if r.ok else f"FAIL {r.error}"
+        click.echo(json.dumps(row) if as_json else f"{r.target.url} {outcome} ({row['ms']} ms)")
+    if not any(r.ok for r in results):
+        raise click.exceptions.Exit(1)
+
+
+def _signer(wallet: str, hotkey: str, root: Path | None, password_file: Path | None) -> Signer:
+    try:
+        account = Wallet(wallet, root).hotkey(PasswordSource(password_file=password_file), hotkey)
+    except WalletError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return Signer.from_account(account)
+
+
+if __name__ == "__main__":
+    main()
