@@ -7,6 +7,7 @@ from any protocol contract (including one reached through a cross-contract call)
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from eth_abi import decode as abi_decode
@@ -32,9 +33,9 @@ def _abi_type(item: dict) -> str:
 
 
 @lru_cache(maxsize=8)
-def _selector_table(abis_key: tuple) -> dict[bytes, tuple[str, list[str]]]:
+def _selector_table(abis_json: str) -> dict[bytes, tuple[str, list[str]]]:
     table: dict[bytes, tuple[str, list[str]]] = {}
-    for abi in abis_key:
+    for abi in json.loads(abis_json):
         for item in abi:
             if item.get("type") != "error":
                 continue
@@ -46,9 +47,7 @@ def _selector_table(abis_key: tuple) -> dict[bytes, tuple[str, list[str]]]:
 
 def error_selectors(abis: list[list[dict]]) -> dict[bytes, tuple[str, list[str]]]:
     """``{selector: (name, arg types)}`` for every custom error in ``abis``."""
-    import json
-
-    return _selector_table(tuple(json.loads(s) for s in sorted({json.dumps(a, sort_keys=True) for a in abis})))
+    return _selector_table(json.dumps(abis, sort_keys=True))
 
 
 def decode_revert(data: bytes | str | None, abis: list[list[dict]]) -> ContractRevert:

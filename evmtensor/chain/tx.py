@@ -64,9 +64,10 @@ def send(w3: Web3, fn_call, account: LocalAccount, *, value: int = 0, gas: int |
         "nonce": w3.eth.get_transaction_count(account.address, "pending"),
         "chainId": w3.eth.chain_id,
     }
-    if gas is not None:
-        params["gas"] = gas
     try:
+        # Headroom over the estimate: nested calls keep 1/64 of gas back (EIP-150), which an
+        # estimate at the exact boundary can miss, and a run out of gas loses the fee.
+        params["gas"] = gas if gas is not None else fn_call.estimate_gas(params) * 6 // 5 + 10_000
         tx = fn_call.build_transaction(params)
     except _REVERTS as exc:
         _raise_revert(exc)

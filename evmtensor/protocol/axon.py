@@ -168,6 +168,7 @@ class Axon:
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         refresher = None
         if isinstance(self.registry, RefreshableRegistry):
+            await self._refresh_once(self.registry)  # serve no request on an empty registry
             refresher = asyncio.create_task(self._refresh_registry(self.registry))
         log.info("axon %s serving %s", self.signer.address, ", ".join(sorted(self._bindings)))
         try:
@@ -178,13 +179,16 @@ class Axon:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self.nonces.close()
 
+    async def _refresh_once(self, registry: RefreshableRegistry) -> None:
+        try:
+            await asyncio.to_thread(registry.refresh)
+        except (OSError, ValueError, RuntimeError) as exc:  # chain hiccups: keep serving
+            log.warning("registry refresh failed: %s", exc)
+
     async def _refresh_registry(self, registry: RefreshableRegistry) -> None:
         while True:
-            try:
-                await asyncio.to_thread(registry.refresh)
-            except (OSError, ValueError, RuntimeError) as exc:  # chain hiccups: keep serving
-                log.warning("registry refresh failed: %s", exc)
             await asyncio.sleep(registry.poll_interval_s)
+            await self._refresh_once(registry)
 
     # -- request path -----------------------------------------------------------------------
 
