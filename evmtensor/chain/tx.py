@@ -65,15 +65,20 @@ def send(w3: Web3, fn_call, account: LocalAccount, *, value: int = 0, gas: int |
         "chainId": w3.eth.chain_id,
     }
     try:
-        # Headroom over the estimate: nested calls keep 1/64 of gas back (EIP-150), which an
-        # estimate at the exact boundary can miss, and a run out of gas loses the fee.
-        params["gas"] = gas if gas is not None else fn_call.estimate_gas(params) * 6 // 5 + 10_000
+        params["gas"] = gas if gas is not None else _gas_limit(fn_call, params)
         tx = fn_call.build_transaction(params)
     except _REVERTS as exc:
         _raise_revert(exc)
     except Web3RPCError as exc:
         raise ChainError(str(exc)) from exc
     return send_raw(w3, tx, account)
+
+
+def _gas_limit(fn_call, params: dict) -> int:
+    """The estimate against the pending block (where the transaction lands: lazy accrual there
+    has one more block of work than at ``latest``), plus headroom, since nested calls keep 1/64
+    of their gas back (EIP-150) and a transaction that runs out of gas still pays its fee."""
+    return fn_call.estimate_gas(params, block_identifier="pending") * 13 // 10 + 20_000
 
 
 def send_raw(w3: Web3, tx: dict, account: LocalAccount) -> dict:

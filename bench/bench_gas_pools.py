@@ -1,0 +1,88 @@
+"""Gas of the pools and emission hot paths on a fresh Anvil (devnet profile).
+
+Run: .venv/bin/python bench/bench_gas_pools.py
+
+Prints gas for stake (first and later), unstake, move (same subnet and across subnets), transfer,
+accrual over 1, 100 and 10,000 blocks, and the Uniswap V2 swap anchor (a router swap costs about
+100,000-130,000 gas; the ratio is against 110,000). Accruals over many blocks rewind Emission's
+last-accrual block (storage slot 0) on a chain whose genesis block number is high: accrual depends
+only on block.number - lastAccrualBlock, and mining 10,000 blocks on Anvil takes minutes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from eth_account import Account
+from web3 import Web3
+from web3.logs import DISCARD
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
+from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
+from evmtensor.chain.registration import sign_registration  # noqa: E402
+from evmtensor.chain.tx import send  # noqa: E402
+
+TAO = 10**9
+MAX = 2**256 - 1
+UNISWAP_V2_SWAP = 110_000
+GAS = 25_000_000
+
+
+class _HighAnvil(Anvil):
+    def command(self) -> list[str]:
+        return super().command() + ["--number", "1000000"]
+
+
+def _register_subnet(w3, dep, coldkey):
+    hotkey = Account.create()
+    neurons, subnets = dep.contract("NeuronRegistry"), dep.contract("SubnetRegistry")
+    deadline = w3.eth.get_block("latest")["timestamp"] + 3600
+    nonce = neurons.functions.registrationNonce(hotkey.address).call()
+    sig = sign_registration(hotkey, neurons.address, w3.eth.chain_id, 0, coldkey.address, nonce, deadline)
+    receipt = send(w3, subnets.functions.registerSubnet(hotkey.address, MAX, deadline, sig), coldkey, gas=GAS)
+    (event,) = subnets.events.SubnetRegistered().process_receipt(receipt, errors=DISCARD)
+    return event.args.netuid, hotkey
+
+
+def main() -> None:
+    Account.enable_unaudited_hdwallet_features()
+    accounts = [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(6)]
+    with _HighAnvil(accounts=6) as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
+        dep = deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * TAO) for a in accounts])
+        pools, emission = dep.contract("StakingPools"), dep.contract("Emission")
+        a, b = _register_subnet(w3, dep, accounts[1]), _register_subnet(w3, dep, accounts[2])
+        staker, other = accounts[3], accounts[4]
+        deadline = w3.eth.get_block("latest")["timestamp"] + 36_000
+        rows: list[tuple[str, int]] = []
+
+        def run(label, fn, who):
+            receipt = send(w3, fn, who, gas=GAS)
+            rows.append((label, receipt["gasUsed"]))
+
+        run("stake (first stake of this coldkey)", pools.functions.stake(a[0], a[1].address, 10 * TAO, MAX, deadline), staker)
+        run("stake (existing staker)", pools.functions.stake(a[0], a[1].address, 10 * TAO, MAX, deadline), staker)
+        run("unstake (partial)", pools.functions.unstake(a[0], a[1].address, 2 * TAO, 0, deadline), staker)
+        run("move (same subnet, other hotkey)", pools.functions.moveStake(a[1].address, b[1].address, a[0], a[0], TAO, 0, deadline), staker)
+        run("move (across subnets)", pools.functions.moveStake(a[1].address, b[1].address, a[0], b[0], TAO, 0, deadline), staker)
+        run("transfer (same subnet)", pools.functions.transferStake(other.address, a[1].address, a[0], a[0], TAO, 0, deadline), staker)
+        run("transfer (across subnets)", pools.functions.transferStake(other.address, a[1].address, a[0], b[0], TAO, 0, deadline), staker)
+        for blocks in (1, 100, 10_000):
+            target = w3.eth.block_number + 1 - blocks
+            w3.provider.make_request("anvil_setStorageAt", [emission.address, "0x0", "0x" + target.to_bytes(32, "big").hex()])
+            run(f"accrue over {blocks:,} blocks (2 subnets)", emission.functions.accrue(), accounts[5])
+
+    print(f"{'operation':45} {'gas':>10}")
+    for label, gas in rows:
+        print(f"{label:45} {gas:>10,}")
+    print(f"{'Uniswap V2 swap via router (anchor)':45} {'100,000-130,000':>15}")
+    for label, gas in rows:
+        if label.startswith(("stake (existing", "unstake")):
+            print(f"ratio {label} / {UNISWAP_V2_SWAP:,}: {gas / UNISWAP_V2_SWAP:.2f}")
+
+
+if __name__ == "__main__":
+    main()

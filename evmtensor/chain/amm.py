@@ -1,0 +1,179 @@
+"""Exact integer reference of the StakingPools swap math (contracts/libraries/PoolMath.sol).
+
+Every function mirrors the contract to the rao: the fee is rounded up, outputs are rounded down,
+the whole input (fee included) joins the input reserve, so the pool product never decreases.
+Prices are TAO per alpha scaled by 1e18; a stake's limit bounds the price after the swap from
+above (``MAX_LIMIT`` = no limit), an unstake's from below (0 = no limit).
+
+Used by the tests (differential: contract vs reference) and by the CLI for previews.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FEE_DENOMINATOR",
+    "FEE_RATE",
+    "MAX_LIMIT",
+    "PRICE_SCALE",
+    "Pool",
+    "Quote",
+    "SharePool",
+    "fee_up",
+    "amount_out_down",
+    "price_down",
+    "price_up",
+    "quote_stake",
+    "quote_unstake",
+    "quote_move",
+    "max_stake_for_limit",
+]
+
+FEE_DENOMINATOR = 65535
+FEE_RATE = 33
+PRICE_SCALE = 10**18
+MAX_LIMIT = 2**256 - 1
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Reserves of one subnet pool: ``tao`` (y) and ``alpha`` (x), in base units."""
+
+    tao: int
+    alpha: int
+
+    @property
+    def price(self) -> int:
+        """Spot price, 1e18-scaled, rounded down (the contract's ``spotPrice``)."""
+        return price_down(self.tao, self.alpha)
+
+    @property
+    def k(self) -> int:
+        return self.tao * self.alpha
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Result of a swap: what comes out, the fee taken, the pool after, its price after."""
+
+    amount_in: int
+    amount_out: int
+    fee: int
+    pool_after: Pool
+
+    @property
+    def price_after_up(self) -> int:
+        return price_up(self.pool_after.tao, self.pool_after.alpha)
+
+    @property
+    def price_after_down(self) -> int:
+        return price_down(self.pool_after.tao, self.pool_after.alpha)
+
+
+def fee_up(amount_in: int, fee_rate: int = FEE_RATE) -> int:
+    """ceil(amount_in * fee_rate / 65535)."""
+    return -(-amount_in * fee_rate // FEE_DENOMINATOR)
+
+
+def amount_out_down(net_in: int, reserve_in: int, reserve_out: int) -> int:
+    """floor(reserve_out * net_in / (reserve_in + net_in))."""
+    return reserve_out * net_in // (reserve_in + net_in)
+
+
+def price_down(tao: int, alpha: int) -> int:
+    return 0 if alpha == 0 else tao * PRICE_SCALE // alpha
+
+
+def price_up(tao: int, alpha: int) -> int:
+    return MAX_LIMIT if alpha == 0 else -(-tao * PRICE_SCALE // alpha)
+
+
+def quote_stake(pool: Pool, tao_in: int, fee_rate: int = FEE_RATE) -> Quote:
+    """TAO -> alpha (a stake). The contract reverts if ``amount_out`` is 0."""
+    fee = fee_up(tao_in, fee_rate)
+    out = amount_out_down(tao_in - fee, pool.tao, pool.alpha)
+    return Quote(tao_in, out, fee, Pool(pool.tao + tao_in, pool.alpha - out))
+
+
+def quote_unstake(pool: Pool, alpha_in: int, fee_rate: int = FEE_RATE) -> Quote:
+    """alpha -> TAO (an unstake). The contract reverts if ``amount_out`` is 0."""
+    fee = fee_up(alpha_in, fee_rate)
+    out = amount_out_down(alpha_in - fee, pool.alpha, pool.tao)
+    return Quote(alpha_in, out, fee, Pool(pool.tao - out, pool.alpha + alpha_in))
+
+
+def quote_move(origin: Pool, destination: Pool, alpha_in: int, min_stake: int, fee_rate: int = FEE_RATE):
+    """Cross-subnet move: sell on origin (fee), buy on destination without fee.
+
+    Returns ``(sell, buy_or_None, ratio_after)``; ``buy`` is None when the TAO is below the
+    minimum stake (it is paid out liquid). ``ratio_after`` is the contract's
+    price(origin)/price(destination) check value, 1e18-scaled, rounded down.
+    """
+    sell = quote_unstake(origin, alpha_in, fee_rate)
+    buy = quote_stake(destination, sell.amount_out, 0) if sell.amount_out >= min_stake else None
+    o = sell.pool_after
+    d = buy.pool_after if buy else destination
+    ratio = o.tao * d.alpha * PRICE_SCALE // (o.alpha * d.tao)
+    return sell, buy, ratio
+
+
+def max_stake_for_limit(pool: Pool, limit_price: int, fee_rate: int = FEE_RATE) -> int:
+    """Largest TAO input whose post-swap price (rounded up) stays <= ``limit_price`` (binary search)."""
+    lo, hi = 0, 1
+    while _stake_ok(pool, hi, limit_price, fee_rate):
+        lo, hi = hi, hi * 2
+        if hi > 10**30:
+            return lo
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _stake_ok(pool, mid, limit_price, fee_rate):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _stake_ok(pool: Pool, tao_in: int, limit_price: int, fee_rate: int) -> bool:
+    # Monotone in tao_in: the post-swap price only rises with the input.
+    return quote_stake(pool, tao_in, fee_rate).price_after_up <= limit_price
+
+
+class SharePool:
+    """Reference of contracts/libraries/SharePool.sol: nominator shares of one (hotkey, netuid)."""
+
+    INITIAL_SHARES_PER_ALPHA = 10**9
+
+    def __init__(self) -> None:
+        self.alpha = 0
+        self.shares = 0
+        self.holders: dict[str, int] = {}
+
+    def value(self, holder: str) -> int:
+        s = self.holders.get(holder, 0)
+        return 0 if self.shares == 0 else s * self.alpha // self.shares
+
+    def deposit(self, holder: str, alpha: int) -> int:
+        if self.shares == 0 or self.alpha == 0:
+            minted = alpha * self.INITIAL_SHARES_PER_ALPHA
+        else:
+            minted = alpha * self.shares // self.alpha
+        self.alpha += alpha
+        self.shares += minted
+        self.holders[holder] = self.holders.get(holder, 0) + minted
+        return minted
+
+    def withdraw(self, holder: str, alpha: int) -> int:
+        held = self.holders.get(holder, 0)
+        value = self.value(holder)
+        if alpha > value:
+            raise ValueError(f"insufficient stake: {value} < {alpha}")
+        burned = held if alpha == value else -(-alpha * self.shares // self.alpha)
+        self.holders[holder] = held - burned
+        self.alpha -= alpha
+        self.shares -= burned
+        return burned
+
+    def credit(self, alpha: int) -> None:
+        """Emission credited to the hotkey as a whole: value rises, shares unchanged."""
+        self.alpha += alpha

@@ -1,0 +1,226 @@
+"""Helpers for the pools/emission tests: a per-block emission reference and small chain helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, getcontext
+
+from evmtensor.chain.amm import Pool
+
+getcontext().prec = 120
+
+WAD = 10**18
+TOTAL_SUPPLY = 21 * 10**15
+TAO = 10**9
+MAX_UINT = 2**256 - 1
+
+
+def emission_for_issuance(issuance: int) -> int:
+    """Spec 1.1 halving, exact integers (mirrors contracts/libraries/Halving.sol)."""
+    if issuance >= TOTAL_SUPPLY:
+        return 0
+    q = TOTAL_SUPPLY // (TOTAL_SUPPLY - issuance)
+    k = q.bit_length() - 1
+    return 10**9 >> k
+
+
+def split_alpha_out(alpha_out: int, owner_cut: int) -> tuple[int, int, int]:
+    owner = alpha_out * owner_cut // 65535
+    rest = alpha_out - owner
+    server = rest // 2
+    return owner, server, rest - server
+
+
+@dataclass
+class SubnetRef:
+    """One subnet as the per-block reference sees it."""
+
+    netuid: int
+    pool: Pool
+    ema: int
+    alpha_issuance: int
+    tao_exact: Decimal = Decimal(0)
+    ema_exact: Decimal = Decimal(0)
+    alpha_out: int = 0
+    pending: list[int] = field(default_factory=lambda: [0, 0, 0])
+
+
+def reference_accrual(subnets: list[SubnetRef], blocks: int, supply: int, ema_alpha: int, owner_cut: int) -> int:
+    """Per-block reference of one `accrue` over `blocks` blocks (no halving crossed by alpha).
+
+    Each block: E from the TAO issuance, shares p̄_i / Σ p̄ (no TAO when Σ p̄ = 0), alpha_out and
+    its split from the alpha issuance, then p̄_i ← α·min(spot_i, 1) + (1 − α)·p̄_i. Prices are the
+    spot prices at the start (the contract's semantics). Amounts are kept exact (Decimal with
+    120 digits); returns the virtual TAO issuance at the end.
+    """
+    alpha = Decimal(ema_alpha) / WAD
+    prices = [Decimal(min(s.pool.price, WAD)) for s in subnets]
+    emas = [Decimal(s.ema) for s in subnets]
+    issuance = supply
+    for _ in range(blocks):
+        e = emission_for_issuance(issuance)
+        total = sum(emas)
+        if total > 0:
+            for s, p in zip(subnets, emas):
+                s.tao_exact += e * p / total
+            issuance += e
+        for s in subnets:
+            a = emission_for_issuance(s.alpha_issuance)
+            s.alpha_out += a
+            s.alpha_issuance += a
+            for j, part in enumerate(split_alpha_out(a, owner_cut)):
+                s.pending[j] += part
+        emas = [alpha * p + (1 - alpha) * m for p, m in zip(prices, emas)]
+    for s, m in zip(subnets, emas):
+        s.ema_exact = m
+    return issuance
+
+
+def deadline(w3, seconds: int = 3600) -> int:
+    return w3.eth.get_block("latest")["timestamp"] + seconds
+
+
+def event_args(contract_event, receipt) -> list:
+    return [e.args for e in contract_event().process_receipt(receipt, errors=_discard())]
+
+
+def _discard():
+    from web3.logs import DISCARD
+
+    return DISCARD
+
+
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+class PoolsKit:
+    """The pools/emission tests' toolbox over one deployment (a subnet, a staker, raw access)."""
+
+    def __init__(self, w3, deployment, send, accounts):
+        self.w3, self.deployment, self._send, self.accounts = w3, deployment, send, accounts
+        self.pools = deployment.contract("StakingPools")
+        self.emission = deployment.contract("Emission")
+        self.tao = deployment.contract("TaoToken")
+        self.owner = accounts[1]
+        self.staker = accounts[2]
+        self.netuid = None
+        self.hotkey = None
+        self.min_stake, _, _, _, _, self.take_rate_limit, self.min_reserve = self.pools.functions.params().call()
+        self.settlement = self.pools.functions.protocolAddresses().call()[5]
+
+    # -------------------------------------------------------------- chain
+    def send(self, fn, sender, gas=None):
+        """Sends with a gas margin over the estimate (or with `gas`).
+
+        The estimate runs against the latest block while the transaction lands in the next one;
+        anything that calls `Emission.accrue()` does one more block of work there, so an exact
+        estimate can starve the last sub-call (and an accrue estimated in the block of the last
+        accrual does no work at all: give it an explicit `gas`).
+        """
+        if gas is not None:
+            self.call(fn, sender)  # surface a revert by name before sending
+            return self._send(fn, sender, gas=gas)
+        try:
+            gas = fn.estimate_gas({"from": sender.address})
+        except Exception as exc:  # noqa: BLE001 - re-raised decoded
+            raise self._decoded(exc) from exc
+        return self._send(fn, sender, gas=gas * 13 // 10 + 20_000)
+
+    def deadline(self, seconds: int = 3600) -> int:
+        return deadline(self.w3, seconds)
+
+    def call(self, fn, sender):
+        """eth_call `fn` as `sender`; a revert is raised as a decoded ContractRevert."""
+        try:
+            return fn.call({"from": sender.address if hasattr(sender, "address") else sender})
+        except Exception as exc:  # noqa: BLE001 - re-raised decoded, or as is
+            raise self._decoded(exc) from exc
+
+    def _decoded(self, exc):
+        """The ContractRevert inside a web3 exception (or the exception itself if none)."""
+        from eth_abi import decode
+
+        from evmtensor.errors import ContractRevert
+
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):
+            data = data.get("data")
+        if not (isinstance(data, str) and data.startswith("0x") and len(data) >= 10):
+            return exc
+        raw = bytes.fromhex(data[2:])
+        name, types = self._errors().get(raw[:4], ("Unknown", []))
+        return ContractRevert(name, tuple(decode(types, raw[4:])) if types else ())
+
+    def _errors(self):
+        if not hasattr(self, "_error_table"):
+            try:
+                from .core_helpers import _error_table
+            except ImportError:
+                from core_helpers import _error_table
+            self._error_table = _error_table(self.deployment)
+        return self._error_table
+
+    def send_as(self, address: str, fn):
+        """Sends `fn` from an impersonated `address` (a protocol contract or the settlement)."""
+        w3 = self.w3
+        w3.provider.make_request("anvil_impersonateAccount", [address])
+        w3.provider.make_request("anvil_setBalance", [address, hex(10**20)])
+        try:
+            self.call(fn, address)
+            receipt = w3.eth.wait_for_transaction_receipt(fn.transact({"from": address, "gas": 25_000_000}))
+            assert receipt.status == 1
+            return receipt
+        finally:
+            w3.provider.make_request("anvil_stopImpersonatingAccount", [address])
+
+    # -------------------------------------------------------------- setup
+    def open_subnet(self, owner=None):
+        """Registers a subnet (owner = accounts[1] unless given); sets self.netuid/self.hotkey."""
+        try:
+            from .core_helpers import register_subnet
+        except ImportError:
+            from core_helpers import register_subnet
+        netuid, hotkey, _ = register_subnet(self.w3, self.deployment, self.send, owner or self.owner)
+        if self.netuid is None:
+            self.netuid, self.hotkey = netuid, hotkey
+        return netuid, hotkey
+
+    def credit_stake(self, netuid, hotkey, coldkey, alpha):
+        return self.send_as(self.settlement, self.pools.functions.creditStake(netuid, hotkey, coldkey, alpha))
+
+    def fund_pools(self, amount):
+        """Sends TAO straight to the pools contract (math tests only: breaks the balance identity)."""
+        for acct in self.accounts[3:]:
+            bal = self.tao.functions.balanceOf(acct.address).call()
+            give = min(bal // 2, amount)
+            if give:
+                self.send(self.tao.functions.transfer(self.pools.address, give), acct)
+                amount -= give
+            if amount <= 0:
+                return
+
+    def pool_slot(self, netuid) -> int:
+        from eth_utils import keccak
+
+        return int.from_bytes(keccak(netuid.to_bytes(32, "big") + (0).to_bytes(32, "big")), "big")
+
+    def set_pool(self, tao, alpha, netuid=None):
+        """Overwrites the pool's packed word (PackedPool layout), keeping its generation."""
+        netuid = self.netuid if netuid is None else netuid
+        slot = self.pool_slot(netuid)
+        word = int.from_bytes(self.w3.eth.get_storage_at(self.pools.address, slot), "big")
+        generation = (word >> 192) & 0xFFFFFFFF
+        new = tao | (alpha << 96) | (generation << 192) | (1 << 224)
+        self.w3.provider.make_request(
+            "anvil_setStorageAt", [self.pools.address, hex(slot), "0x" + new.to_bytes(32, "big").hex()]
+        )
+
+    def reserves(self, netuid=None) -> Pool:
+        tao, alpha = self.pools.functions.reserves(self.netuid if netuid is None else netuid).call()
+        return Pool(tao, alpha)
+
+    def stake_of(self, coldkey, hotkey, netuid=None) -> int:
+        return self.pools.functions.stakeOf(coldkey, hotkey, self.netuid if netuid is None else netuid).call()
+
+    def balance(self, address) -> int:
+        return self.tao.functions.balanceOf(address).call()
