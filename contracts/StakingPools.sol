@@ -7,6 +7,8 @@ import {PoolMath} from "./libraries/PoolMath.sol";
 import {SharePool} from "./libraries/SharePool.sol";
 import {PackedPool} from "./libraries/PackedPool.sol";
 import {PoolSwap} from "./libraries/PoolSwap.sol";
+import {PoolDissolution} from "./libraries/PoolDissolution.sol";
+import {HotkeyTake} from "./libraries/HotkeyTake.sol";
 import {IStakingPools} from "./interfaces/IStakingPools.sol";
 import {ITaoToken} from "./interfaces/ITaoToken.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
@@ -14,11 +16,14 @@ import {IEmission} from "./interfaces/IEmission.sol";
 
 /// @title StakingPools
 /// @notice One constant-product TAO/alpha pool per subnet; stake is a swap into nominator shares.
-/// @dev TAO accounting: this contract's TAO balance == Σ open pools' TAO reserves + `_dissolvedTaoHeld`.
+/// @dev TAO accounting: this contract's TAO balance == Σ open pools' TAO reserves + `_dissolved.taoHeld`.
 ///      Swap fees stay in the reserves (see IStakingPools). Staked alpha per subnet is tracked so a
 ///      dissolved pool can be split between stakers and its own reserve (spec 4.5).
 contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     using PackedPool for uint256;
+    using SharePool for SharePool.Pools;
+    using PoolDissolution for PoolDissolution.Ledger;
+    using HotkeyTake for mapping(address => HotkeyTake.State);
 
     uint256 private constant _TAKE_DENOMINATOR = 65535;
 
@@ -34,22 +39,15 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     mapping(uint16 => uint256) private _poolWords;
     /// @dev netuid => alpha held by stakers of the current generation (Σ hotkey totals).
     mapping(uint16 => uint256) private _stakedAlpha;
-    /// @dev keccak(netuid, generation, hotkey) => share pool totals (one slot).
-    mapping(bytes32 => SharePool.Totals) private _hotkeyPools;
-    /// @dev keccak(netuid, generation, hotkey) => coldkey => shares.
-    mapping(bytes32 => mapping(address => uint256)) private _shares;
-    /// @dev netuid => generation => what its stakers may claim.
-    mapping(uint16 => mapping(uint32 => Dissolution)) private _dissolutions;
-    /// @dev TAO set aside for dissolved generations and not yet claimed.
-    uint256 private _dissolvedTaoHeld;
+    /// @dev SharePool.key(netuid, generation, hotkey) => share pool totals (one slot each) and
+    ///      => coldkey => shares; two slots, as the two mappings it replaced.
+    SharePool.Pools private _sharePools;
+    /// @dev netuid => generation => what its stakers may claim, and the TAO set aside for dissolved
+    ///      generations and not yet claimed; two slots, as the mapping and word it replaced.
+    PoolDissolution.Ledger private _dissolved;
 
-    struct TakeState {
-        uint16 take;
-        bool set;
-        uint64 lastChange;
-    }
-
-    mapping(address => TakeState) private _takes;
+    /// @dev hotkey => its take (HotkeyTake: one slot).
+    mapping(address => HotkeyTake.State) private _takes;
 
     constructor(ProtocolAddresses memory protocol, StakingPoolsParams memory p) ProtocolWired(protocol) {
         if (p.minTake > p.maxTake || p.defaultTake < p.minTake || p.defaultTake > p.maxTake || p.feeRate >= 65535) {
@@ -85,12 +83,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function dissolvePool(uint16 netuid) external onlyFrom(_subnets) nonReentrant {
         uint256 word = _openPool(netuid);
         uint256 staked = _stakedAlpha[netuid];
-        uint256 pot = word.tao();
-        uint256 stakersPot = staked == 0 ? 0 : (pot * staked) / (staked + word.alpha());
-        uint256 recycled = pot - stakersPot;
+        (uint256 stakersPot, uint256 recycled) = _dissolved.record(netuid, word, staked);
         uint32 gen = word.generation();
-        _dissolutions[netuid][gen] = Dissolution(uint128(stakersPot), uint128(staked));
-        _dissolvedTaoHeld += stakersPot;
         _poolWords[netuid] = PackedPool.closed(gen + 1);
         _stakedAlpha[netuid] = 0;
         emit PoolDissolved(netuid, gen, stakersPot, recycled, staked);
@@ -120,17 +114,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 word = _openPool(netuid);
         address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
         if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
-        bytes32 key = _key(netuid, word.generation(), hotkey);
-        uint256 take = (alpha * takeOf(hotkey)) / _TAKE_DENOMINATOR;
-        SharePool.Totals memory t = _hotkeyPools[key];
-        if (t.shares == 0) {
-            // Nobody to share with: the whole credit is the owner's stake.
-            take = alpha;
-        } else {
-            t.alpha = _toUint128(t.alpha + alpha - take);
-            _hotkeyPools[key] = t;
-        }
-        if (take != 0) _depositCredit(key, owner, take);
+        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
+        uint256 take = _sharePools.credit(key, owner, alpha, (alpha * takeOf(hotkey)) / _TAKE_DENOMINATOR);
         _stakedAlpha[netuid] += alpha;
         emit EmissionCredited(netuid, hotkey, alpha, take);
     }
@@ -143,7 +128,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     {
         uint256 word = _openPool(netuid);
         if (alpha == 0) revert PoolZeroAmount();
-        _depositCredit(_key(netuid, word.generation(), hotkey), coldkey, alpha);
+        _sharePools.depositCredit(SharePool.key(netuid, word.generation(), hotkey), coldkey, alpha);
         _stakedAlpha[netuid] += alpha;
         emit StakeCredited(netuid, hotkey, coldkey, alpha);
     }
@@ -158,12 +143,11 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     {
         _checkDeadline(deadline);
         uint256 word = _openPool(netuid);
-        bytes32 key = _key(netuid, word.generation(), hotkey);
         uint256 fee;
-        (word, alphaOut, fee) = _buy(word, taoAmount, _feeRate, limitPrice);
+        (word, alphaOut, fee) = PoolSwap.buy(word, taoAmount, _feeRate, limitPrice, _minReserve);
         if (taoAmount - fee < _minStake) revert PoolStakeBelowMinimum(taoAmount - fee, _minStake);
         _poolWords[netuid] = word;
-        _deposit(key, msg.sender, alphaOut, netuid, hotkey);
+        _sharePools.deposit(netuid, word.generation(), hotkey, msg.sender, alphaOut, _neurons);
         _stakedAlpha[netuid] += alphaOut;
         emit Staked(netuid, msg.sender, hotkey, taoAmount, alphaOut, fee);
         // Interaction last (CEI); the token is a trusted protocol contract.
@@ -178,9 +162,9 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     {
         _checkDeadline(deadline);
         uint256 word = _openPool(netuid);
-        bool all = _withdraw(_key(netuid, word.generation(), hotkey), msg.sender, alphaAmount, netuid, hotkey);
+        bool all = _sharePools.withdraw(netuid, word.generation(), hotkey, msg.sender, alphaAmount);
         uint256 fee;
-        (word, taoOut, fee) = _sell(word, alphaAmount, _feeRate, limitPrice);
+        (word, taoOut, fee) = PoolSwap.sell(word, alphaAmount, _feeRate, limitPrice, _minReserve);
         if (taoOut < _minStake && !all) revert PoolStakeBelowMinimum(taoOut, _minStake);
         _poolWords[netuid] = word;
         _stakedAlpha[netuid] -= alphaAmount;
@@ -222,31 +206,13 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     /// @inheritdoc IStakingPools
     function setTake(address hotkey, uint16 take) external {
         if (INeuronRegistry(_neurons).hotkeyOwner(hotkey) != msg.sender) revert PoolNotHotkeyOwner(hotkey, msg.sender);
-        if (take < _minTake || take > _maxTake) revert PoolTakeOutOfBounds(take, _minTake, _maxTake);
-        TakeState memory s = _takes[hotkey];
-        uint16 current = s.set ? s.take : _defaultTake;
-        if (take == current) revert PoolTakeUnchanged(take);
-        if (take > current && s.lastChange != 0 && block.number < s.lastChange + _takeRateLimit) {
-            revert PoolTakeRateLimited(hotkey, s.lastChange + _takeRateLimit);
-        }
-        _takes[hotkey] = TakeState(take, true, uint64(block.number));
+        _takes.set(hotkey, take, _minTake, _maxTake, _defaultTake, _takeRateLimit);
         emit TakeSet(hotkey, msg.sender, take);
     }
 
     /// @inheritdoc IStakingPools
     function claimDissolved(uint16 netuid, uint32 generation, address hotkey) external nonReentrant returns (uint256 tao) {
-        Dissolution memory d = _dissolutions[netuid][generation];
-        bytes32 key = _key(netuid, generation, hotkey);
-        uint256 shares = _shares[key][msg.sender];
-        if (d.stakedAlpha == 0 || shares == 0) revert PoolNothingToClaim(netuid, generation, hotkey, msg.sender);
-        SharePool.Totals memory t = _hotkeyPools[key];
-        uint256 value = SharePool.valueDown(t, shares);
-        tao = (value * d.stakersPot) / d.stakedAlpha;
-        t.alpha -= uint128(value);
-        t.shares -= uint128(shares);
-        _hotkeyPools[key] = t;
-        _shares[key][msg.sender] = 0;
-        _dissolvedTaoHeld -= tao;
+        tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender);
         emit DissolvedStakeClaimed(netuid, msg.sender, hotkey, generation, tao);
         if (tao != 0) ITaoToken(_tao).transfer(msg.sender, tao);
     }
@@ -283,29 +249,29 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function hotkeyAlpha(uint16 netuid, address hotkey) external view returns (uint256) {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
-        return _hotkeyPools[_key(netuid, word.generation(), hotkey)].alpha;
+        return _sharePools.totals[SharePool.key(netuid, word.generation(), hotkey)].alpha;
     }
 
     /// @inheritdoc IStakingPools
     function stakeOf(address coldkey, address hotkey, uint16 netuid) external view returns (uint256) {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
-        bytes32 key = _key(netuid, word.generation(), hotkey);
-        return SharePool.valueDown(_hotkeyPools[key], _shares[key][coldkey]);
+        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
+        return SharePool.valueDown(_sharePools.totals[key], _sharePools.shares[key][coldkey]);
     }
 
     /// @inheritdoc IStakingPools
     function sharesOf(address coldkey, address hotkey, uint16 netuid) external view returns (uint256) {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
-        return _shares[_key(netuid, word.generation(), hotkey)][coldkey];
+        return _sharePools.shares[SharePool.key(netuid, word.generation(), hotkey)][coldkey];
     }
 
     /// @inheritdoc IStakingPools
     function totalShares(uint16 netuid, address hotkey) external view returns (uint256) {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
-        return _hotkeyPools[_key(netuid, word.generation(), hotkey)].shares;
+        return _sharePools.totals[SharePool.key(netuid, word.generation(), hotkey)].shares;
     }
 
     /// @inheritdoc IStakingPools
@@ -316,18 +282,17 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function takeOf(address hotkey) public view returns (uint16) {
-        TakeState memory s = _takes[hotkey];
-        return s.set ? s.take : _defaultTake;
+        return _takes.current(hotkey, _defaultTake);
     }
 
     /// @inheritdoc IStakingPools
     function dissolution(uint16 netuid, uint32 generation) external view returns (Dissolution memory) {
-        return _dissolutions[netuid][generation];
+        return _dissolved.byGeneration[netuid][generation];
     }
 
     /// @inheritdoc IStakingPools
     function dissolvedTaoHeld() external view returns (uint256) {
-        return _dissolvedTaoHeld;
+        return _dissolved.taoHeld;
     }
 
     /// @inheritdoc IStakingPools
@@ -353,33 +318,30 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     /// @dev Shared body of moveStake and transferStake (spec 3.5).
     function _move(Move memory m) private returns (uint256 alphaIn) {
         uint256 oWord = _openPool(m.originNetuid);
-        bytes32 oKey = _key(m.originNetuid, oWord.generation(), m.originHotkey);
+        uint32 oGen = oWord.generation();
         if (m.originNetuid == m.destinationNetuid) {
             // No swap, no fee: a share transfer whose spot value must reach the minimum stake.
             uint256 value = (m.alpha * oWord.tao()) / oWord.alpha();
             if (value < _minStake) revert PoolStakeBelowMinimum(value, _minStake);
-            _withdraw(oKey, m.originColdkey, m.alpha, m.originNetuid, m.originHotkey);
-            _deposit(_key(m.originNetuid, oWord.generation(), m.destinationHotkey), m.destinationColdkey, m.alpha, m.originNetuid, m.destinationHotkey);
+            _sharePools.withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
+            _sharePools.deposit(m.originNetuid, oGen, m.destinationHotkey, m.destinationColdkey, m.alpha, _neurons);
             _emitMoved(m, 0, m.alpha);
             return m.alpha;
         }
         uint256 dWord = _openPool(m.destinationNetuid);
-        _withdraw(oKey, m.originColdkey, m.alpha, m.originNetuid, m.originHotkey);
+        _sharePools.withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
         uint256 taoOut;
-        (oWord, taoOut,) = _sell(oWord, m.alpha, _feeRate, 0);
+        (oWord, taoOut,) = PoolSwap.sell(oWord, m.alpha, _feeRate, 0, _minReserve);
         _poolWords[m.originNetuid] = oWord;
         _stakedAlpha[m.originNetuid] -= m.alpha;
         if (taoOut >= _minStake) {
             // The origin sale paid the move's one fee; the destination buy is fee-free.
-            (dWord, alphaIn,) = _buy(dWord, taoOut, 0, type(uint256).max);
+            (dWord, alphaIn,) = PoolSwap.buy(dWord, taoOut, 0, type(uint256).max, _minReserve);
             _poolWords[m.destinationNetuid] = dWord;
-            bytes32 dKey = _key(m.destinationNetuid, dWord.generation(), m.destinationHotkey);
-            _deposit(dKey, m.destinationColdkey, alphaIn, m.destinationNetuid, m.destinationHotkey);
+            _sharePools.deposit(m.destinationNetuid, dWord.generation(), m.destinationHotkey, m.destinationColdkey, alphaIn, _neurons);
             _stakedAlpha[m.destinationNetuid] += alphaIn;
         }
-        // Bound price(origin)/price(destination) after the swaps: (yo * xd) / (xo * yd).
-        uint256 ratio = (oWord.tao() * dWord.alpha() * PoolMath.PRICE_SCALE) / (oWord.alpha() * dWord.tao());
-        if (ratio < m.limitPrice) revert PoolLimitPriceExceeded(ratio, m.limitPrice);
+        PoolSwap.checkRatio(oWord, dWord, m.limitPrice);
         _emitMoved(m, taoOut, alphaIn);
         // Below the minimum, the TAO is paid out liquid to the destination coldkey.
         if (alphaIn == 0) ITaoToken(_tao).transfer(m.destinationColdkey, taoOut);
@@ -389,60 +351,6 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         emit StakeMoved(
             m.originColdkey, m.destinationColdkey, m.originHotkey, m.destinationHotkey, m.originNetuid, m.destinationNetuid, m.alpha, tao, alphaIn
         );
-    }
-
-    function _buy(uint256 word, uint256 taoIn, uint256 feeRate, uint256 limitPrice)
-        private
-        view
-        returns (uint256, uint256, uint256)
-    {
-        return PoolSwap.buy(word, taoIn, feeRate, limitPrice, _minReserve);
-    }
-
-    function _sell(uint256 word, uint256 alphaIn, uint256 feeRate, uint256 limitPrice)
-        private
-        view
-        returns (uint256, uint256, uint256)
-    {
-        return PoolSwap.sell(word, alphaIn, feeRate, limitPrice, _minReserve);
-    }
-
-    /// @dev Adds `alpha` for `coldkey` to a (hotkey, netuid) share pool; a new hotkey must be known.
-    function _deposit(bytes32 key, address coldkey, uint256 alpha, uint16 netuid, address hotkey) private {
-        SharePool.Totals memory t = _hotkeyPools[key];
-        if (t.shares == 0 && INeuronRegistry(_neurons).hotkeyOwner(hotkey) == address(0)) revert PoolUnknownHotkey(hotkey);
-        uint256 minted = SharePool.sharesForDepositDown(t, alpha);
-        if (minted == 0) revert PoolZeroShares(netuid, hotkey, alpha);
-        _hotkeyPools[key] = SharePool.Totals(_toUint128(t.alpha + alpha), _toUint128(t.shares + minted));
-        _shares[key][coldkey] += minted;
-    }
-
-    /// @dev Deposit of protocol-credited alpha: if it is too small to mint a share it raises the pool value.
-    function _depositCredit(bytes32 key, address coldkey, uint256 alpha) private {
-        SharePool.Totals memory t = _hotkeyPools[key];
-        uint256 minted = SharePool.sharesForDepositDown(t, alpha);
-        _hotkeyPools[key] = SharePool.Totals(_toUint128(t.alpha + alpha), _toUint128(t.shares + minted));
-        if (minted != 0) _shares[key][coldkey] += minted;
-    }
-
-    /// @dev Removes `alpha` of `coldkey`'s value; returns true when that was all of it.
-    function _withdraw(bytes32 key, address coldkey, uint256 alpha, uint16 netuid, address hotkey)
-        private
-        returns (bool all)
-    {
-        if (alpha == 0) revert PoolZeroAmount();
-        SharePool.Totals memory t = _hotkeyPools[key];
-        uint256 held = _shares[key][coldkey];
-        uint256 value = SharePool.valueDown(t, held);
-        if (alpha > value) revert PoolInsufficientStake(netuid, hotkey, coldkey, value, alpha);
-        all = alpha == value;
-        uint256 burned = all ? held : SharePool.sharesForWithdrawUp(t, alpha);
-        // burned <= held: ceil(alpha * D / V) <= s_c because alpha <= floor(V * s_c / D).
-        unchecked {
-            _shares[key][coldkey] = held - burned;
-            // t.alpha >= value >= alpha and t.shares >= held >= burned.
-            _hotkeyPools[key] = SharePool.Totals(t.alpha - uint128(alpha), t.shares - uint128(burned));
-        }
     }
 
     function _inject(uint16 netuid, uint256 taoIn, uint256 alphaIn) private {
@@ -458,18 +366,5 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     function _checkDeadline(uint256 deadline) private view {
         if (block.timestamp > deadline) revert PoolDeadlineExpired(deadline, block.timestamp);
-    }
-
-    function _key(uint16 netuid, uint32 generation, address hotkey) private pure returns (bytes32 k) {
-        assembly ("memory-safe") {
-            let packed := or(shl(176, and(netuid, 0xffff)), shl(160, and(generation, 0xffffffff)))
-            mstore(0x00, or(packed, and(hotkey, 0xffffffffffffffffffffffffffffffffffffffff)))
-            k := keccak256(0x00, 0x20)
-        }
-    }
-
-    function _toUint128(uint256 v) private pure returns (uint128) {
-        if (v > type(uint128).max) revert PoolOverflow(v);
-        return uint128(v);
     }
 }

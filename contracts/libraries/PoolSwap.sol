@@ -58,4 +58,11 @@ library PoolSwap {
         newWord = PackedPool.pack(y, x, word.generation());
     }
 
+    /// @dev Checks price(origin)/price(destination) after a move's swaps, (yo * xd) / (xo * yd) scaled
+    ///      by PRICE_SCALE and rounded down, against `limitPrice` from below (0 = none).
+    function checkRatio(uint256 originWord, uint256 destinationWord, uint256 limitPrice) internal pure {
+        uint256 ratio =
+            (originWord.tao() * destinationWord.alpha() * PoolMath.PRICE_SCALE) / (originWord.alpha() * destinationWord.tao());
+        if (ratio < limitPrice) revert IStakingPools.PoolLimitPriceExceeded(ratio, limitPrice);
+    }
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IStakingPools} from "../interfaces/IStakingPools.sol";
+import {INeuronRegistry} from "../interfaces/INeuronRegistry.sol";
+
 /// @notice Nominator shares of one (hotkey, netuid) stake pool (DTAO spec 3.8).
 /// @dev V = total alpha of the hotkey on the subnet, D = total shares, s_c = coldkey c's shares;
 ///      value(c) = floor(V * s_c / D). Emission credited to the hotkey raises V with D unchanged, so
@@ -35,5 +38,110 @@ library SharePool {
     function sharesForWithdrawUp(Totals memory t, uint256 alpha) internal pure returns (uint256) {
         uint256 num = alpha * t.shares;
         return num / t.alpha + (num % t.alpha == 0 ? 0 : 1);
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    /// @notice Every (hotkey, netuid, generation) share pool of the contract, keyed by `key`.
+    /// @dev Two mappings in two consecutive slots: the layout of two adjacent mapping declarations.
+    struct Pools {
+        mapping(bytes32 => Totals) totals;
+        mapping(bytes32 => mapping(address => uint256)) shares;
+    }
+
+    /// @notice Key of the (netuid, generation, hotkey) pool: keccak of the three packed in one word.
+    function key(uint16 netuid, uint32 generation, address hotkey) internal pure returns (bytes32 k) {
+        assembly ("memory-safe") {
+            let packed := or(shl(176, and(netuid, 0xffff)), shl(160, and(generation, 0xffffffff)))
+            mstore(0x00, or(packed, and(hotkey, 0xffffffffffffffffffffffffffffffffffffffff)))
+            k := keccak256(0x00, 0x20)
+        }
+    }
+
+    /// @notice Adds `alpha` for `coldkey` to the (netuid, generation, hotkey) pool; a new hotkey must
+    ///         be registered in `neurons`.
+    function deposit(
+        Pools storage self,
+        uint16 netuid,
+        uint32 generation,
+        address hotkey,
+        address coldkey,
+        uint256 alpha,
+        address neurons
+    ) internal {
+        bytes32 k = key(netuid, generation, hotkey);
+        Totals memory t = self.totals[k];
+        if (t.shares == 0 && INeuronRegistry(neurons).hotkeyOwner(hotkey) == address(0)) {
+            revert IStakingPools.PoolUnknownHotkey(hotkey);
+        }
+        uint256 minted = sharesForDepositDown(t, alpha);
+        if (minted == 0) revert IStakingPools.PoolZeroShares(netuid, hotkey, alpha);
+        self.totals[k] = Totals(toUint128(t.alpha + alpha), toUint128(t.shares + minted));
+        self.shares[k][coldkey] += minted;
+    }
+
+    /// @notice Removes `alpha` of `coldkey`'s value from the (netuid, generation, hotkey) pool;
+    ///         returns true when that was all of it.
+    function withdraw(Pools storage self, uint16 netuid, uint32 generation, address hotkey, address coldkey, uint256 alpha)
+        internal
+        returns (bool all)
+    {
+        if (alpha == 0) revert IStakingPools.PoolZeroAmount();
+        bytes32 k = key(netuid, generation, hotkey);
+        Totals memory t = self.totals[k];
+        uint256 held = self.shares[k][coldkey];
+        uint256 value = valueDown(t, held);
+        if (alpha > value) revert IStakingPools.PoolInsufficientStake(netuid, hotkey, coldkey, value, alpha);
+        all = alpha == value;
+        uint256 burned = all ? held : sharesForWithdrawUp(t, alpha);
+        // burned <= held: ceil(alpha * D / V) <= s_c because alpha <= floor(V * s_c / D).
+        unchecked {
+            self.shares[k][coldkey] = held - burned;
+            // t.alpha >= value >= alpha and t.shares >= held >= burned.
+            self.totals[k] = Totals(t.alpha - uint128(alpha), t.shares - uint128(burned));
+        }
+    }
+
+    /// @notice Credits `alpha` of emission to the pool `k`: `take` of it is minted to `owner` as stake and
+    ///         the rest raises every nominator's value. An empty pool's whole credit is the owner's.
+    /// @return ownerAlpha The alpha deposited for `owner`.
+    function credit(Pools storage self, bytes32 k, address owner, uint256 alpha, uint256 take)
+        internal
+        returns (uint256 ownerAlpha)
+    {
+        Totals memory t = self.totals[k];
+        if (t.shares == 0) {
+            // Nobody to share with: the whole credit is the owner's stake.
+            take = alpha;
+        } else {
+            t.alpha = toUint128(t.alpha + alpha - take);
+            self.totals[k] = t;
+        }
+        if (take != 0) depositCredit(self, k, owner, take);
+        return take;
+    }
+
+    /// @notice Deposit of protocol-credited alpha: if it is too small to mint a share it raises the pool value.
+    function depositCredit(Pools storage self, bytes32 k, address coldkey, uint256 alpha) internal {
+        Totals memory t = self.totals[k];
+        uint256 minted = sharesForDepositDown(t, alpha);
+        self.totals[k] = Totals(toUint128(t.alpha + alpha), toUint128(t.shares + minted));
+        if (minted != 0) self.shares[k][coldkey] += minted;
+    }
+
+    /// @notice Burns all `held` shares of `coldkey` in pool `k`; returns their alpha value, rounded down.
+    function burnAll(Pools storage self, bytes32 k, address coldkey, uint256 held) internal returns (uint256 value) {
+        Totals memory t = self.totals[k];
+        value = valueDown(t, held);
+        t.alpha -= uint128(value);
+        t.shares -= uint128(held);
+        self.totals[k] = t;
+        self.shares[k][coldkey] = 0;
+    }
+
+    /// @notice `v` as a uint128 total; reverts rather than truncate.
+    function toUint128(uint256 v) internal pure returns (uint128) {
+        if (v > type(uint128).max) revert IStakingPools.PoolOverflow(v);
+        return uint128(v);
     }
 }

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IStakingPools} from "../interfaces/IStakingPools.sol";
+
+/// @notice Validator take per hotkey (spec 6.1): a u16 fraction of credited emission, within bounds,
+///         that may fall at any time but rise only once per rate-limit window.
+library HotkeyTake {
+    /// @notice One hotkey's take, packed in one slot; `set` distinguishes an explicit take from the default.
+    struct State {
+        uint16 take;
+        bool set;
+        uint64 lastChange;
+    }
+
+    /// @notice The hotkey's take, or `defaultTake` if it never set one.
+    function current(mapping(address => State) storage self, address hotkey, uint16 defaultTake)
+        internal
+        view
+        returns (uint16)
+    {
+        State memory s = self[hotkey];
+        return s.set ? s.take : defaultTake;
+    }
+
+    /// @notice Sets `hotkey`'s take after checking bounds, change and rate limit (caller checks ownership).
+    function set(
+        mapping(address => State) storage self,
+        address hotkey,
+        uint16 take,
+        uint16 minTake,
+        uint16 maxTake,
+        uint16 defaultTake,
+        uint256 rateLimit
+    ) internal {
+        if (take < minTake || take > maxTake) revert IStakingPools.PoolTakeOutOfBounds(take, minTake, maxTake);
+        State memory s = self[hotkey];
+        uint16 old = s.set ? s.take : defaultTake;
+        if (take == old) revert IStakingPools.PoolTakeUnchanged(take);
+        if (take > old && s.lastChange != 0 && block.number < s.lastChange + rateLimit) {
+            revert IStakingPools.PoolTakeRateLimited(hotkey, s.lastChange + rateLimit);
+        }
+        self[hotkey] = State(take, true, uint64(block.number));
+    }
+}
