@@ -9,6 +9,8 @@ import json
 import logging
 from pathlib import Path
 
+from evmtensor.chain.connect import connect
+from evmtensor.chain.deploy import load_deployment
 from evmtensor.protocol import (
     TEXT_TASK,
     Axon,
@@ -20,8 +22,10 @@ from evmtensor.protocol import (
     TextRequest,
     TextResponse,
 )
+from evmtensor.protocol.metagraph import chain_registry
+from evmtensor.protocol.registry import Registry
 
-__all__ = ["build_axon", "echo", "load_registry"]
+__all__ = ["build_axon", "chain_registry_for", "echo", "load_registry"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +45,21 @@ def load_registry(allow: tuple[str, ...], registry_file: Path | None) -> StaticR
     return registry
 
 
+def chain_registry_for(deployment_file: Path, rpc_url: str, netuid: int) -> Registry:
+    """The registered neurons of ``netuid`` read from the chain's MetagraphViews, refreshed as
+    blocks advance.
+
+    Raises:
+        EvmTensorError: the endpoint is unreachable or the deployment is not on it.
+    """
+    w3 = connect(rpc_url)
+    deployment = load_deployment(deployment_file, w3)
+    return chain_registry(w3, deployment.contract("MetagraphViews"), netuid)
+
+
 def build_axon(
     signer: Signer,
-    registry: StaticRegistry,
+    registry: Registry,
     data_dir: Path,
     settings: AxonSettings | None = None,
 ) -> Axon:

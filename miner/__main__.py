@@ -15,7 +15,9 @@ import click
 
 from evmtensor.protocol import Signer, run_forever
 from evmtensor.wallet import PasswordSource, Wallet, WalletError
-from miner import build_axon, load_registry
+from evmtensor.errors import EvmTensorError
+from evmtensor.protocol.registry import Registry
+from miner import build_axon, chain_registry_for, load_registry
 
 log = logging.getLogger("miner")
 
@@ -36,25 +38,43 @@ log = logging.getLogger("miner")
               help="A validator hotkey allowed to call (repeatable).")
 @click.option("--registry-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help='JSON [{"hotkey","uid","stake","validator_permit"}] of allowed callers.')
+@click.option("--deployment", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Deployment file: admit the callers registered on --netuid on that chain.")
+@click.option("--netuid", type=int, help="Subnet whose registered neurons may call (with --deployment).")
+@click.option("--rpc-url", default="http://127.0.0.1:8545", show_default=True,
+              help="JSON-RPC endpoint of the chain (with --deployment).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
-    registry_file: Path | None, verbose: bool,
+    registry_file: Path | None, deployment: Path | None, netuid: int | None, rpc_url: str,
+    verbose: bool,
 ) -> None:
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signer = _signer(wallet_name, hotkey, wallet_path, password_file)
+    registry = _registry(allow, registry_file, deployment, netuid, rpc_url)
+    folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
+    log.info("miner hotkey %s on %s:%s", signer.address, host, port)
+    run_forever(build_axon(signer, registry, folder).app(), host=host, port=port)
+
+
+def _registry(allow, registry_file, deployment, netuid, rpc_url) -> Registry:
+    if deployment is not None:
+        if netuid is None or allow or registry_file is not None:
+            raise click.UsageError("--deployment needs --netuid and excludes --allow/--registry-file")
+        try:
+            return chain_registry_for(deployment, rpc_url, netuid)
+        except EvmTensorError as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         registry = load_registry(allow, registry_file)
     except (ValueError, TypeError) as exc:
         raise click.BadParameter(f"cannot use the allowed callers: {exc}") from exc
     if not allow and registry_file is None:
-        log.warning("no --allow or --registry-file: every caller will get 403")
-    folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
-    log.info("miner hotkey %s on %s:%s", signer.address, host, port)
-    run_forever(build_axon(signer, registry, folder).app(), host=host, port=port)
+        log.warning("no --allow, --registry-file or --deployment: every caller will get 403")
+    return registry
 
 
 def _signer(wallet: str, hotkey: str, root: Path | None, password_file: Path | None) -> Signer:
