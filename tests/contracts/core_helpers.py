@@ -18,14 +18,15 @@ def new_key():
 def transact(send, fn_call, account):
     """Sends `fn_call` with a padded gas limit; a revert surfaces first, decoded, from an eth_call.
 
-    The plain estimate is taken at the head block but the transaction runs one block later, and
-    some paths cost a little more per elapsed block (emission accrual, the burn decay's
-    exponentiation), so an unpadded estimate can run out of gas.
+    The plain estimate is taken at the head block but the transaction runs one block later: when
+    the head block already accrued emission, the estimate misses the accrual the mined
+    transaction will do (~150k gas for registerSubnet with a few subnets), and the burn decay's
+    exponentiation costs a little more per elapsed bit, so an unpadded estimate can run out of gas.
     """
     from evmtensor.chain.tx import call
 
     call(fn_call, sender=account.address)
-    gas = fn_call.estimate_gas({"from": account.address}) * 5 // 4 + 50_000
+    gas = min(fn_call.estimate_gas({"from": account.address}) * 2 + 1_000_000, 29_000_000)
     return send(fn_call, account, gas=gas)
 
 

@@ -1,0 +1,129 @@
+"""Gas of the registry hot paths on a real Anvil chain (devnet profile).
+
+    .venv/bin/python bench/bench_gas_registry.py
+
+Prints gas for: register subnet (first, and a later one at the doubled lock), register neuron
+(first append, a typical append, and replacement in a full 256-UID subnet, which scans every UID),
+serve axon (first and a later update), and the metagraph read of 256 UIDs (eth_call gas, one
+page) plus the subnet header.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eth_account import Account  # noqa: E402
+from web3 import HTTPProvider, Web3  # noqa: E402
+
+from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
+from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
+from evmtensor.chain.registration import sign_registration  # noqa: E402
+
+MAX_UINT = 2**256 - 1
+UIDS = 256
+
+
+def _accounts(n: int = 10) -> list:
+    Account.enable_unaudited_hdwallet_features()
+    return [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(n)]
+
+
+class Bench:
+    def __init__(self, w3: Web3, deployment, accounts):
+        self.w3, self.d, self.accounts = w3, deployment, accounts
+        self.subnets = deployment.contract("SubnetRegistry")
+        self.neurons = deployment.contract("NeuronRegistry")
+        self.views = deployment.contract("MetagraphViews")
+
+    def send(self, fn_call, sender) -> dict:
+        tx = fn_call.build_transaction({"from": sender.address, "nonce": self.w3.eth.get_transaction_count(sender.address),
+                                        "gas": 29_000_000})
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction))
+        if receipt.status != 1:
+            raise RuntimeError(f"transaction reverted: {fn_call.fn_name}")
+        return receipt
+
+    def _sig(self, hotkey, netuid: int, coldkey: str):
+        deadline = self.w3.eth.get_block("latest")["timestamp"] + 3600
+        nonce = self.neurons.functions.registrationNonce(hotkey.address).call()
+        return deadline, sign_registration(hotkey, self.neurons.address, self.w3.eth.chain_id, netuid, coldkey, nonce, deadline)
+
+    def register_subnet(self, coldkey, hotkey=None) -> tuple[int, int]:
+        hotkey = hotkey or Account.create()
+        deadline, sig = self._sig(hotkey, 0, coldkey.address)
+        receipt = self.send(self.subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), coldkey)
+        netuid = self.subnets.functions.activeNetuids().call()[-1]
+        return receipt.gasUsed, netuid
+
+    def register_neuron(self, netuid: int, coldkey, hotkey=None):
+        hotkey = hotkey or Account.create()
+        deadline, sig = self._sig(hotkey, netuid, coldkey.address)
+        receipt = self.send(self.neurons.functions.registerNeuron(netuid, hotkey.address, MAX_UINT, deadline, sig), coldkey)
+        return receipt.gasUsed, hotkey
+
+    def set_immunity(self, netuid: int, owner, period: int) -> None:
+        (fn,) = [f for f in self.subnets.abi if f.get("name") == "hyperparameters"]
+        names = [c["name"] for c in fn["outputs"][0]["components"]]
+        hp = dict(zip(names, self.subnets.functions.hyperparameters(netuid).call()))
+        hp["immunityPeriod"] = period
+        self.send(self.subnets.functions.setHyperparameters(netuid, tuple(hp[n] for n in names)), owner)
+
+
+def run() -> list[tuple[str, int]]:
+    rows: list[tuple[str, int]] = []
+    with Anvil(accounts=10) as anvil:
+        w3 = Web3(HTTPProvider(anvil.url))
+        accounts = _accounts()
+        deployment = deploy_protocol(w3, accounts[0], profile="devnet",
+                                     genesis=[(a.address, 1_000_000 * 10**9) for a in accounts])
+        b = Bench(w3, deployment, accounts)
+        owner = accounts[1]
+
+        gas, netuid = b.register_subnet(owner)
+        rows.append(("registerSubnet (first, owner hotkey as UID 0)", gas))
+        gas, _ = b.register_subnet(accounts[2])
+        rows.append(("registerSubnet (second, doubled lock)", gas))
+
+        gas, hotkey = b.register_neuron(netuid, accounts[3])
+        rows.append(("registerNeuron (first append, new hotkey)", gas))
+        gas, _ = b.register_neuron(netuid, accounts[3])
+        rows.append(("registerNeuron (typical append, new hotkey)", gas))
+        gas, _ = b.register_neuron(2, accounts[3], hotkey=hotkey)
+        rows.append(("registerNeuron (known hotkey on a second subnet)", gas))
+
+        w3.provider.make_request("anvil_setBalance", [hotkey.address, hex(10**20)])
+        ip = (10 << 24) + 1
+        rows.append(("serveAxon (first)", b.send(b.neurons.functions.serveAxon(netuid, ip, 8091, 4, 4, 1), hotkey).gasUsed))
+        w3.provider.make_request("anvil_mine", [hex(100)])
+        rows.append(("serveAxon (update after the rate limit)",
+                     b.send(b.neurons.functions.serveAxon(netuid, ip + 1, 8092, 4, 4, 2), hotkey).gasUsed))
+
+        while b.neurons.functions.subnetN(netuid).call() < UIDS:
+            b.register_neuron(netuid, accounts[3 + b.neurons.functions.subnetN(netuid).call() % 6])
+        b.set_immunity(netuid, owner, 0)
+        gas, _ = b.register_neuron(netuid, accounts[4])
+        rows.append((f"registerNeuron (full {UIDS}-UID subnet, replacement scan)", gas))
+
+        rows.append((f"MetagraphViews.metagraph({UIDS} UIDs, eth_call)",
+                     b.views.functions.metagraph(netuid, 0, UIDS).estimate_gas()))
+        rows.append(("MetagraphViews.subnet (header, eth_call)", b.views.functions.subnet(netuid).estimate_gas()))
+        rows.append((f"NeuronRegistry.neurons({UIDS} UIDs, eth_call)",
+                     b.neurons.functions.neurons(netuid, 0, UIDS).estimate_gas()))
+    return rows
+
+
+def main() -> None:
+    rows = run()
+    width = max(len(name) for name, _ in rows)
+    print(f"{'operation':<{width}}  {'gas':>10}")
+    for name, gas in rows:
+        print(f"{name:<{width}}  {gas:>10,}")
+
+
+if __name__ == "__main__":
+    main()
