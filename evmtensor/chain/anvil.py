@@ -124,6 +124,16 @@ class Anvil:
             self._process.stderr.close()
         self._process = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no final dump, only what ``--state-interval`` saved."""
+        if self._process is None:
+            return
+        self._process.kill()
+        self._process.wait()
+        if self._process.stderr:
+            self._process.stderr.close()
+        self._process = None
+
     def __enter__(self) -> "Anvil":
         return self.start()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -67,12 +68,8 @@ def test_anvil_survives_kill_minus_nine(tmp_path):
     w3 = Web3(Web3.HTTPProvider(node.url))
     w3.provider.make_request("anvil_mine", ["0x3"])
     mined = w3.eth.block_number
-    import time
-
     time.sleep(1.5)  # --state-interval 1: one dump after the last block
-    node._process.kill()
-    node._process.wait()
-    node._process = None
+    node.kill()
     with Anvil(state_file=state) as again:
         assert Web3(Web3.HTTPProvider(again.url)).eth.block_number == mined
 
