@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from evmtensor.protocol import Signer, run_forever
-from evmtensor.wallet import PasswordSource, Wallet, WalletError
+from evmtensor.protocol import run_forever
+from evmtensor.wallet.cli_options import hotkey_signer, wallet_options
 from evmtensor.errors import EvmTensorError
 from evmtensor.protocol.registry import Registry
 from miner import build_axon, chain_registry_for, load_registry
@@ -23,13 +23,7 @@ log = logging.getLogger("miner")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--wallet-name", default="default", show_default=True, help="Wallet to use.")
-@click.option("--hotkey", default="default", show_default=True, help="Hotkey that signs responses.")
-@click.option("--wallet-path", type=click.Path(path_type=Path), envvar="EVMTENSOR_WALLET_PATH",
-              help="Wallet root (default ~/.evmtensor/wallets).")
-@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="File whose first line is the hotkey password; or set "
-                   "EVMTENSOR_PASSWORD / EVMTENSOR_PASSWORD_FILE.")
+@wallet_options(signs="responses")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8091, show_default=True, type=int, help="Port to bind (0: any).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
@@ -53,7 +47,7 @@ def main(
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    signer = _signer(wallet_name, hotkey, wallet_path, password_file)
+    signer = hotkey_signer(wallet_name, hotkey, wallet_path, password_file)
     registry = _registry(allow, registry_file, deployment, netuid, rpc_url)
     folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
     log.info("miner hotkey %s on %s:%s", signer.address, host, port)
@@ -75,14 +69,6 @@ def _registry(allow, registry_file, deployment, netuid, rpc_url) -> Registry:
     if not allow and registry_file is None:
         log.warning("no --allow, --registry-file or --deployment: every caller will get 403")
     return registry
-
-
-def _signer(wallet: str, hotkey: str, root: Path | None, password_file: Path | None) -> Signer:
-    try:
-        account = Wallet(wallet, root).hotkey(PasswordSource(password_file=password_file), hotkey)
-    except WalletError as exc:
-        raise click.ClickException(str(exc)) from exc
-    return Signer.from_account(account)
 
 
 if __name__ == "__main__":

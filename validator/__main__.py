@@ -14,8 +14,7 @@ from pathlib import Path
 
 import click
 
-from evmtensor.protocol import Signer
-from evmtensor.wallet import PasswordSource, Wallet, WalletError
+from evmtensor.wallet.cli_options import hotkey_signer, wallet_options
 from validator import parse_target, query_axons
 
 
@@ -27,13 +26,7 @@ def _targets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--wallet-name", default="default", show_default=True, help="Wallet to use.")
-@click.option("--hotkey", default="default", show_default=True, help="Hotkey that signs requests.")
-@click.option("--wallet-path", type=click.Path(path_type=Path), envvar="EVMTENSOR_WALLET_PATH",
-              help="Wallet root (default ~/.evmtensor/wallets).")
-@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="File whose first line is the hotkey password; or set "
-                   "EVMTENSOR_PASSWORD / EVMTENSOR_PASSWORD_FILE.")
+@wallet_options(signs="requests")
 @click.option("--axon", "targets", multiple=True, required=True, callback=_targets,
               metavar="URL@HOTKEY",
               help="Axon to query: http://127.0.0.1:8091@0xabc… (repeatable).")
@@ -48,7 +41,7 @@ def main(
     """Query axons with the simple text task; exit 1 if none gave a verified answer."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    signer = _signer(wallet_name, hotkey, wallet_path, password_file)
+    signer = hotkey_signer(wallet_name, hotkey, wallet_path, password_file)
     results = asyncio.run(query_axons(signer, targets, text, timeout))
     for r in results:
         text_out = r.response.text if r.response else None
@@ -59,14 +52,6 @@ def main(
         click.echo(json.dumps(row) if as_json else f"{r.target.url} {outcome} ({row['ms']} ms)")
     if not any(r.ok for r in results):
         raise click.exceptions.Exit(1)
-
-
-def _signer(wallet: str, hotkey: str, root: Path | None, password_file: Path | None) -> Signer:
-    try:
-        account = Wallet(wallet, root).hotkey(PasswordSource(password_file=password_file), hotkey)
-    except WalletError as exc:
-        raise click.ClickException(str(exc)) from exc
-    return Signer.from_account(account)
 
 
 if __name__ == "__main__":
