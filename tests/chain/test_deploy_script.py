@@ -65,3 +65,16 @@ def test_unknown_profile_field_is_refused(w3, accounts):
 def test_unknown_profile_is_refused(w3, accounts):
     with pytest.raises(ConfigError, match="unknown profile"):
         deploy_protocol(w3, accounts[0], profile="nope")
+
+
+def test_both_profiles_deploy_the_same_code_with_different_parameters(w3, accounts):
+    devnet = deploy_protocol(w3, accounts[0], profile="devnet")
+    mainnet = deploy_protocol(w3, accounts[0], profile="mainnet")
+    for name in ("SubnetRegistry", "StakingPools", "Emission", "NeuronRegistry"):
+        assert w3.eth.get_code(devnet.addresses[name]) != b""
+        dev_params = devnet.contract(name).functions.params().call()
+        main_params = mainnet.contract(name).functions.params().call()
+        assert len(dev_params) == len(main_params)
+    tempo = {p: d.contract("SubnetRegistry").functions.defaultHyperparameters().call()[0]
+             for p, d in (("devnet", devnet), ("mainnet", mainnet))}
+    assert tempo["mainnet"] == 360 and tempo["devnet"] < 360
