@@ -16,13 +16,12 @@ from pathlib import Path
 
 from eth_account import Account
 from web3 import Web3
-from web3.logs import DISCARD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evmtensor.chain.actions import register_subnet  # noqa: E402
 from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
 from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.registration import sign_registration  # noqa: E402
 from evmtensor.chain.tx import send  # noqa: E402
 
 TAO = 10**9
@@ -36,15 +35,9 @@ class _HighAnvil(Anvil):
         return super().command() + ["--number", "1000000"]
 
 
-def _register_subnet(w3, dep, coldkey):
+def _register_subnet(dep, coldkey):
     hotkey = Account.create()
-    neurons, subnets = dep.contract("NeuronRegistry"), dep.contract("SubnetRegistry")
-    deadline = w3.eth.get_block("latest")["timestamp"] + 3600
-    nonce = neurons.functions.registrationNonce(hotkey.address).call()
-    sig = sign_registration(hotkey, neurons.address, w3.eth.chain_id, 0, coldkey.address, nonce, deadline)
-    receipt = send(w3, subnets.functions.registerSubnet(hotkey.address, MAX, deadline, sig), coldkey, gas=GAS)
-    (event,) = subnets.events.SubnetRegistered().process_receipt(receipt, errors=DISCARD)
-    return event.args.netuid, hotkey
+    return register_subnet(dep, coldkey, hotkey), hotkey
 
 
 def main() -> None:
@@ -54,7 +47,7 @@ def main() -> None:
         w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
         dep = deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * TAO) for a in accounts])
         pools, emission = dep.contract("StakingPools"), dep.contract("Emission")
-        a, b = _register_subnet(w3, dep, accounts[1]), _register_subnet(w3, dep, accounts[2])
+        a, b = _register_subnet(dep, accounts[1]), _register_subnet(dep, accounts[2])
         staker, other = accounts[3], accounts[4]
         deadline = w3.eth.get_block("latest")["timestamp"] + 36_000
         rows: list[tuple[str, int]] = []

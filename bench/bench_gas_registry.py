@@ -18,12 +18,13 @@ sys.path.insert(0, str(ROOT))
 
 from eth_account import Account  # noqa: E402
 from web3 import HTTPProvider, Web3  # noqa: E402
+from web3.logs import DISCARD  # noqa: E402
 
+from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt  # noqa: E402
 from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
 from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.registration import sign_registration  # noqa: E402
+from evmtensor.chain.tx import send  # noqa: E402
 
-MAX_UINT = 2**256 - 1
 UIDS = 256
 
 
@@ -40,31 +41,16 @@ class Bench:
         self.views = deployment.contract("MetagraphViews")
 
     def send(self, fn_call, sender) -> dict:
-        tx = fn_call.build_transaction({"from": sender.address, "nonce": self.w3.eth.get_transaction_count(sender.address),
-                                        "gas": 29_000_000})
-        receipt = self.w3.eth.wait_for_transaction_receipt(
-            self.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction))
-        if receipt.status != 1:
-            raise RuntimeError(f"transaction reverted: {fn_call.fn_name}")
-        return receipt
-
-    def _sig(self, hotkey, netuid: int, coldkey: str):
-        deadline = self.w3.eth.get_block("latest")["timestamp"] + 3600
-        nonce = self.neurons.functions.registrationNonce(hotkey.address).call()
-        return deadline, sign_registration(hotkey, self.neurons.address, self.w3.eth.chain_id, netuid, coldkey, nonce, deadline)
+        return send(self.w3, fn_call, sender)
 
     def register_subnet(self, coldkey, hotkey=None) -> tuple[int, int]:
-        hotkey = hotkey or Account.create()
-        deadline, sig = self._sig(hotkey, 0, coldkey.address)
-        receipt = self.send(self.subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), coldkey)
-        netuid = self.subnets.functions.activeNetuids().call()[-1]
-        return receipt.gasUsed, netuid
+        receipt = register_subnet_receipt(self.d, coldkey, hotkey or Account.create())
+        (event,) = self.subnets.events.SubnetRegistered().process_receipt(receipt, errors=DISCARD)
+        return receipt.gasUsed, event.args.netuid
 
     def register_neuron(self, netuid: int, coldkey, hotkey=None):
         hotkey = hotkey or Account.create()
-        deadline, sig = self._sig(hotkey, netuid, coldkey.address)
-        receipt = self.send(self.neurons.functions.registerNeuron(netuid, hotkey.address, MAX_UINT, deadline, sig), coldkey)
-        return receipt.gasUsed, hotkey
+        return register_neuron_receipt(self.d, netuid, coldkey, hotkey).gasUsed, hotkey
 
     def set_immunity(self, netuid: int, owner, period: int) -> None:
         (fn,) = [f for f in self.subnets.abi if f.get("name") == "hyperparameters"]

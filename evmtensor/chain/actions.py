@@ -20,8 +20,12 @@ from evmtensor.chain.tx import send
 
 __all__ = [
     "accrue",
+    "chain_deadline",
     "register_neuron",
+    "register_neuron_receipt",
     "register_subnet",
+    "register_subnet_receipt",
+    "registration_signature",
     "serve_axon",
     "stake",
     "unstake",
@@ -31,37 +35,53 @@ __all__ = [
 UNLIMITED = 2**256 - 1
 
 
-def _deadline(dep: Deployment, seconds: int = 3600) -> int:
+def chain_deadline(dep: Deployment, seconds: int = 3600) -> int:
+    """A deadline ``seconds`` after now, by chain time where it is ahead of ours."""
     # Chain time, not wall time: Anvil's clock can be moved ahead of ours.
     return max(int(time.time()), dep.w3.eth.get_block("latest")["timestamp"]) + seconds
 
 
-def _signature(dep: Deployment, hotkey: LocalAccount, coldkey: str, netuid: int, deadline: int) -> bytes:
+def registration_signature(dep: Deployment, hotkey: LocalAccount, coldkey: str, netuid: int, deadline: int,
+                           nonce: int | None = None) -> bytes:
+    """``hotkey``'s signature registering it on ``netuid`` (0: a new subnet's owner) for ``coldkey``;
+    ``nonce`` defaults to the hotkey's current ``registrationNonce``."""
     neurons = dep.contract("NeuronRegistry")
-    nonce = neurons.functions.registrationNonce(hotkey.address).call()
+    if nonce is None:
+        nonce = neurons.functions.registrationNonce(hotkey.address).call()
     return sign_registration(hotkey, neurons.address, dep.chain_id, netuid, coldkey, nonce, deadline)
+
+
+def register_subnet_receipt(dep: Deployment, coldkey: LocalAccount, hotkey: LocalAccount,
+                            max_lock: int = UNLIMITED) -> dict:
+    """:func:`register_subnet`, returning the receipt (its ``SubnetRegistered`` event has the netuid)."""
+    deadline = chain_deadline(dep)
+    sig = registration_signature(dep, hotkey, coldkey.address, 0, deadline)
+    call = dep.contract("SubnetRegistry").functions.registerSubnet(hotkey.address, max_lock, deadline, sig)
+    return send(dep.w3, call, coldkey)
 
 
 def register_subnet(dep: Deployment, coldkey: LocalAccount, hotkey: LocalAccount, max_lock: int = UNLIMITED) -> int:
     """Register a subnet owned by ``coldkey`` with ``hotkey`` as UID 0; returns its netuid."""
-    subnets = dep.contract("SubnetRegistry")
-    deadline = _deadline(dep)
-    sig = _signature(dep, hotkey, coldkey.address, 0, deadline)
-    receipt = send(dep.w3, subnets.functions.registerSubnet(hotkey.address, max_lock, deadline, sig), coldkey)
-    (event,) = subnets.events.SubnetRegistered().process_receipt(receipt, errors=DISCARD)
+    receipt = register_subnet_receipt(dep, coldkey, hotkey, max_lock)
+    (event,) = dep.contract("SubnetRegistry").events.SubnetRegistered().process_receipt(receipt, errors=DISCARD)
     return event["args"]["netuid"]
+
+
+def register_neuron_receipt(dep: Deployment, netuid: int, coldkey: LocalAccount, hotkey: LocalAccount,
+                            max_burn: int = UNLIMITED) -> dict:
+    """:func:`register_neuron`, returning the receipt (its ``NeuronRegistered`` event has the UID)."""
+    deadline = chain_deadline(dep)
+    sig = registration_signature(dep, hotkey, coldkey.address, netuid, deadline)
+    call = dep.contract("NeuronRegistry").functions.registerNeuron(netuid, hotkey.address, max_burn, deadline, sig)
+    return send(dep.w3, call, coldkey)
 
 
 def register_neuron(
     dep: Deployment, netuid: int, coldkey: LocalAccount, hotkey: LocalAccount, max_burn: int = UNLIMITED
 ) -> int:
     """Burn-register ``hotkey`` on ``netuid`` paid by ``coldkey``; returns the UID."""
-    neurons = dep.contract("NeuronRegistry")
-    deadline = _deadline(dep)
-    sig = _signature(dep, hotkey, coldkey.address, netuid, deadline)
-    call = neurons.functions.registerNeuron(netuid, hotkey.address, max_burn, deadline, sig)
-    receipt = send(dep.w3, call, coldkey)
-    (event,) = neurons.events.NeuronRegistered().process_receipt(receipt, errors=DISCARD)
+    receipt = register_neuron_receipt(dep, netuid, coldkey, hotkey, max_burn)
+    (event,) = dep.contract("NeuronRegistry").events.NeuronRegistered().process_receipt(receipt, errors=DISCARD)
     return event["args"]["uid"]
 
 
@@ -83,7 +103,7 @@ def stake(dep: Deployment, netuid: int, coldkey: LocalAccount, hotkey: str, tao:
           limit_price: int = UNLIMITED) -> dict:
     """Stake ``tao`` rao from ``coldkey`` to ``hotkey`` on ``netuid`` (a TAO->alpha swap that
     may not lift the price above ``limit_price``, 1e18-scaled TAO per alpha)."""
-    call = dep.contract("StakingPools").functions.stake(netuid, hotkey, tao, limit_price, _deadline(dep))
+    call = dep.contract("StakingPools").functions.stake(netuid, hotkey, tao, limit_price, chain_deadline(dep))
     return send(dep.w3, call, coldkey)
 
 
@@ -91,7 +111,7 @@ def unstake(dep: Deployment, netuid: int, coldkey: LocalAccount, hotkey: str, al
             limit_price: int = 0) -> dict:
     """Unstake ``alpha`` from ``hotkey`` on ``netuid`` back to TAO (an alpha->TAO swap that may
     not push the price below ``limit_price``)."""
-    call = dep.contract("StakingPools").functions.unstake(netuid, hotkey, alpha, limit_price, _deadline(dep))
+    call = dep.contract("StakingPools").functions.unstake(netuid, hotkey, alpha, limit_price, chain_deadline(dep))
     return send(dep.w3, call, coldkey)
 
 

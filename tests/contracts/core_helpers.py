@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from eth_account import Account
 
-from evmtensor.chain.registration import sign_registration
+from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt
+from evmtensor.chain.tx import call
 
 TAO = 10**9
 MAX_UINT = 2**256 - 1
@@ -15,51 +16,19 @@ def new_key():
     return Account.create()
 
 
-def transact(send, fn_call, account):
-    """Sends `fn_call` with a padded gas limit; a revert surfaces first, decoded, from an eth_call.
-
-    The plain estimate is taken at the head block but the transaction runs one block later: when
-    the head block already accrued emission, the estimate misses the accrual the mined
-    transaction will do (~150k gas for registerSubnet with a few subnets), and the burn decay's
-    exponentiation costs a little more per elapsed bit, so an unpadded estimate can run out of gas.
-    """
-    from evmtensor.chain.tx import call
-
-    call(fn_call, sender=account.address)
-    gas = min(fn_call.estimate_gas({"from": account.address}) * 2 + 1_000_000, 29_000_000)
-    return send(fn_call, account, gas=gas)
-
-
-def chain_deadline(w3, seconds: int = 3600) -> int:
-    return w3.eth.get_block("latest")["timestamp"] + seconds
-
-
-def registration_signature(w3, deployment, hotkey, netuid: int, coldkey: str, deadline: int, nonce=None) -> bytes:
-    neurons = deployment.contract("NeuronRegistry")
-    if nonce is None:
-        nonce = neurons.functions.registrationNonce(hotkey.address).call()
-    return sign_registration(hotkey, neurons.address, w3.eth.chain_id, netuid, coldkey, nonce, deadline)
-
-
-def register_subnet(w3, deployment, send, coldkey, hotkey=None, max_lock=MAX_UINT):
+def register_subnet(deployment, coldkey, hotkey=None, max_lock=MAX_UINT):
     """Registers a subnet owned by `coldkey`; returns (netuid, hotkey, receipt)."""
     hotkey = hotkey or new_key()
-    deadline = chain_deadline(w3)
-    sig = registration_signature(w3, deployment, hotkey, 0, coldkey.address, deadline)
-    subnets = deployment.contract("SubnetRegistry")
-    receipt = transact(send, subnets.functions.registerSubnet(hotkey.address, max_lock, deadline, sig), coldkey)
-    (event,) = events(subnets.events.SubnetRegistered, receipt)
+    receipt = register_subnet_receipt(deployment, coldkey, hotkey, max_lock)
+    (event,) = events(deployment.contract("SubnetRegistry").events.SubnetRegistered, receipt)
     return event.args.netuid, hotkey, receipt
 
 
-def register_neuron(w3, deployment, send, netuid: int, coldkey, hotkey=None, max_burn=MAX_UINT):
+def register_neuron(deployment, netuid: int, coldkey, hotkey=None, max_burn=MAX_UINT):
     """Registers `hotkey` (fresh if None) on `netuid` for `coldkey`; returns (uid, hotkey, receipt)."""
     hotkey = hotkey or new_key()
-    deadline = chain_deadline(w3)
-    sig = registration_signature(w3, deployment, hotkey, netuid, coldkey.address, deadline)
-    neurons = deployment.contract("NeuronRegistry")
-    receipt = transact(send, neurons.functions.registerNeuron(netuid, hotkey.address, max_burn, deadline, sig), coldkey)
-    (event,) = events(neurons.events.NeuronRegistered, receipt)
+    receipt = register_neuron_receipt(deployment, netuid, coldkey, hotkey, max_burn)
+    (event,) = events(deployment.contract("NeuronRegistry").events.NeuronRegistered, receipt)
     return event.args.uid, hotkey, receipt
 
 
@@ -84,10 +53,6 @@ def _hp_components(subnets):
     return fn["outputs"][0]["components"]
 
 
-def revert_name(excinfo) -> str:
-    return excinfo.value.name
-
-
 def mine_blocks(w3, n: int) -> None:
     w3.provider.make_request("anvil_mine", [hex(n)])
 
@@ -95,55 +60,16 @@ def mine_blocks(w3, n: int) -> None:
 CONTRACTS = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews")
 
 
-def _abi_type(item) -> str:
-    if item["type"].startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + item["type"][5:]
-    return item["type"]
-
-
-def _error_table(deployment) -> dict:
-    from eth_utils import keccak
-
-    table = {}
-    for name in CONTRACTS:
-        for item in deployment.contract(name).abi:
-            if item["type"] == "error":
-                types = [_abi_type(i) for i in item["inputs"]]
-                table[keccak(text=f"{item['name']}({','.join(types)})")[:4]] = (item["name"], types)
-    return table
-
-
-def _revert_data(exc):
-    data = getattr(exc, "data", None)
-    if isinstance(data, dict):
-        data = data.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        return bytes.fromhex(data[2:])
-    return None
-
-
-def send_as(w3, deployment, address: str, fn_call):
+def send_as(w3, address: str, fn_call):
     """Sends `fn_call` from `address` impersonated on Anvil (a protocol contract, the settlement).
 
-    Raises ContractRevert(name, args) decoded from any protocol contract's ABI on revert.
+    A revert surfaces first, as a ContractRevert, from an eth_call.
     """
-    from eth_abi import decode
-
-    from evmtensor.errors import ContractRevert
-
     w3.provider.make_request("anvil_impersonateAccount", [address])
     w3.provider.make_request("anvil_setBalance", [address, hex(10**20)])
     try:
-        try:
-            fn_call.call({"from": address})
-        except Exception as exc:  # noqa: BLE001 - re-raised as a decoded revert below
-            data = _revert_data(exc)
-            if data is None or len(data) < 4:
-                raise
-            name, types = _error_table(deployment).get(data[:4], ("Unknown", []))
-            raise ContractRevert(name, tuple(decode(types, data[4:]))) from exc
-        tx_hash = fn_call.transact({"from": address, "gas": 20_000_000})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        call(fn_call, sender=address)
+        receipt = w3.eth.wait_for_transaction_receipt(fn_call.transact({"from": address, "gas": 25_000_000}))
         assert receipt.status == 1
         return receipt
     finally:
@@ -221,8 +147,5 @@ def revert_args(excinfo) -> list:
     """The decoded arguments of a ContractRevert, addresses checksummed."""
     from web3 import Web3
 
-    err = excinfo.value
-    args = getattr(err, "args_decoded", None)
-    if args is None:
-        args = err.args[1]
+    args = excinfo.value.args_decoded
     return [Web3.to_checksum_address(a) if isinstance(a, str) and len(a) == 42 and a.startswith("0x") else a for a in args]

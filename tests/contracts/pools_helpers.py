@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
 
+from evmtensor.chain.actions import chain_deadline
 from evmtensor.chain.amm import Pool
+from evmtensor.chain.tx import call
+
+try:
+    from .core_helpers import events, register_subnet, send_as
+except ImportError:
+    from core_helpers import events, register_subnet, send_as
 
 getcontext().prec = 120
 
@@ -76,18 +83,8 @@ def reference_accrual(subnets: list[SubnetRef], blocks: int, supply: int, ema_al
     return issuance
 
 
-def deadline(w3, seconds: int = 3600) -> int:
-    return w3.eth.get_block("latest")["timestamp"] + seconds
-
-
 def event_args(contract_event, receipt) -> list:
-    return [e.args for e in contract_event().process_receipt(receipt, errors=_discard())]
-
-
-def _discard():
-    from web3.logs import DISCARD
-
-    return DISCARD
+    return [e.args for e in events(contract_event, receipt)]
 
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -110,77 +107,30 @@ class PoolsKit:
 
     # -------------------------------------------------------------- chain
     def send(self, fn, sender, gas=None):
-        """Sends with a gas margin over the estimate (or with `gas`).
+        """Sends through tx.send (gas estimated against the pending block, with headroom).
 
-        The estimate runs against the latest block while the transaction lands in the next one;
-        anything that calls `Emission.accrue()` does one more block of work there, so an exact
-        estimate can starve the last sub-call (and an accrue estimated in the block of the last
-        accrual does no work at all: give it an explicit `gas`).
+        An accrue estimated in the block of the last accrual does no work at all: give it an
+        explicit `gas`; a revert then still surfaces by name from an eth_call before sending.
         """
         if gas is not None:
-            self.call(fn, sender)  # surface a revert by name before sending
-            return self._send(fn, sender, gas=gas)
-        try:
-            gas = fn.estimate_gas({"from": sender.address})
-        except Exception as exc:  # noqa: BLE001 - re-raised decoded
-            raise self._decoded(exc) from exc
-        return self._send(fn, sender, gas=gas * 13 // 10 + 20_000)
+            self.call(fn, sender)
+        return self._send(fn, sender, gas=gas)
 
     def deadline(self, seconds: int = 3600) -> int:
-        return deadline(self.w3, seconds)
+        return chain_deadline(self.deployment, seconds)
 
     def call(self, fn, sender):
         """eth_call `fn` as `sender`; a revert is raised as a decoded ContractRevert."""
-        try:
-            return fn.call({"from": sender.address if hasattr(sender, "address") else sender})
-        except Exception as exc:  # noqa: BLE001 - re-raised decoded, or as is
-            raise self._decoded(exc) from exc
-
-    def _decoded(self, exc):
-        """The ContractRevert inside a web3 exception (or the exception itself if none)."""
-        from eth_abi import decode
-
-        from evmtensor.errors import ContractRevert
-
-        data = getattr(exc, "data", None)
-        if isinstance(data, dict):
-            data = data.get("data")
-        if not (isinstance(data, str) and data.startswith("0x") and len(data) >= 10):
-            return exc
-        raw = bytes.fromhex(data[2:])
-        name, types = self._errors().get(raw[:4], ("Unknown", []))
-        return ContractRevert(name, tuple(decode(types, raw[4:])) if types else ())
-
-    def _errors(self):
-        if not hasattr(self, "_error_table"):
-            try:
-                from .core_helpers import _error_table
-            except ImportError:
-                from core_helpers import _error_table
-            self._error_table = _error_table(self.deployment)
-        return self._error_table
+        return call(fn, sender=getattr(sender, "address", sender))
 
     def send_as(self, address: str, fn):
         """Sends `fn` from an impersonated `address` (a protocol contract or the settlement)."""
-        w3 = self.w3
-        w3.provider.make_request("anvil_impersonateAccount", [address])
-        w3.provider.make_request("anvil_setBalance", [address, hex(10**20)])
-        try:
-            self.call(fn, address)
-            receipt = w3.eth.wait_for_transaction_receipt(fn.transact({"from": address, "gas": 25_000_000}))
-            assert receipt.status == 1
-            return receipt
-        finally:
-            w3.provider.make_request("anvil_stopImpersonatingAccount", [address])
+        return send_as(self.w3, address, fn)
 
     # -------------------------------------------------------------- setup
     def open_subnet(self, owner=None):
         """Registers a subnet (owner = accounts[1] unless given); sets self.netuid/self.hotkey."""
-        try:
-            from .core_helpers import register_subnet
-        except ImportError:
-            from core_helpers import register_subnet
-        netuid, hotkey, _ = register_subnet(self.w3, self.deployment, self.send, owner or self.owner)
+        netuid, hotkey, _ = register_subnet(self.deployment, owner or self.owner)
         if self.netuid is None:
             self.netuid, self.hotkey = netuid, hotkey
         return netuid, hotkey

@@ -64,7 +64,7 @@ class RegistryMachine:
         all_immune = full and self.subnets.functions.pruneCandidate().call() == 0
         before = balance(self.deployment, coldkey.address)
         try:
-            netuid, _, receipt = register_subnet(self.w3, self.deployment, self.send, coldkey, hotkey=hotkey)
+            netuid, _, receipt = register_subnet(self.deployment, coldkey, hotkey=hotkey)
         except ContractRevert as exc:
             # The subnet limit is checked before the owner hotkey (pruning comes first).
             expected = "SubnetLimitAllImmune" if all_immune else (
@@ -89,7 +89,7 @@ class RegistryMachine:
         blocked = n >= MAX_UIDS and not self.neurons.functions.pruneCandidate(netuid).call()[0]
         supply = self.token.functions.totalSupply().call()
         try:
-            uid, _, receipt = register_neuron(self.w3, self.deployment, self.send, netuid, coldkey, hotkey=hotkey)
+            uid, _, receipt = register_neuron(self.deployment, netuid, coldkey, hotkey=hotkey)
         except ContractRevert as exc:
             if already:
                 expected = {"NeuronRegistryAlreadyRegistered"}

@@ -2,13 +2,15 @@
 
 import pytest
 
+from evmtensor.chain.actions import chain_deadline
+
 try:
     from .core_helpers import (
-        MAX_UINT, TAO, chain_deadline, fund_eth, protocol_address, register_neuron, register_subnet, send_as, transact,
+        MAX_UINT, TAO, fund_eth, protocol_address, register_neuron, register_subnet, send_as,
     )
 except ImportError:
     from core_helpers import (
-        MAX_UINT, TAO, chain_deadline, fund_eth, protocol_address, register_neuron, register_subnet, send_as, transact,
+        MAX_UINT, TAO, fund_eth, protocol_address, register_neuron, register_subnet, send_as,
     )
 
 SUBNET_FIELDS = (
@@ -29,15 +31,15 @@ def views(deployment):
 @pytest.fixture
 def populated(w3, deployment, accounts, send):
     """Subnet 1 (owner accounts[1]) with 5 more neurons of accounts[2..3], one axon, one stake."""
-    netuid, owner_hotkey, _ = register_subnet(w3, deployment, send, accounts[1])
+    netuid, owner_hotkey, _ = register_subnet(deployment, accounts[1])
     hotkeys = [owner_hotkey]
     for i in range(5):
-        hotkeys.append(register_neuron(w3, deployment, send, netuid, accounts[2 + i % 2])[1])
+        hotkeys.append(register_neuron(deployment, netuid, accounts[2 + i % 2])[1])
     fund_eth(w3, hotkeys[3].address)
     neurons = deployment.contract("NeuronRegistry")
     send(neurons.functions.serveAxon(netuid, (10 << 24) + 7, 8091, 4, 4, 3), hotkeys[3])
     pools = deployment.contract("StakingPools")
-    transact(send, pools.functions.stake(netuid, hotkeys[2].address, 5 * TAO, MAX_UINT, chain_deadline(w3)), accounts[4])
+    send(pools.functions.stake(netuid, hotkeys[2].address, 5 * TAO, MAX_UINT, chain_deadline(deployment)), accounts[4])
     return netuid, hotkeys
 
 
@@ -65,7 +67,7 @@ def test_unknown_subnet_header(views):
 
 
 def test_subnets_lists_every_subnet(w3, deployment, views, populated, accounts, send):
-    register_subnet(w3, deployment, send, accounts[5])
+    register_subnet(deployment, accounts[5])
     assert [s[0] for s in views.functions.subnets().call()] == [1, 2]
 
 
@@ -89,7 +91,7 @@ def test_metagraph_shows_epoch_records(w3, deployment, views, populated):
     netuid, _ = populated
     neurons = deployment.contract("NeuronRegistry")
     records = [(i * 10, i, 2 * i, i % 2 == 0) for i in range(6)]
-    send_as(w3, deployment, protocol_address(deployment, "settlement"),
+    send_as(w3, protocol_address(deployment, "settlement"),
             neurons.functions.recordEpoch(netuid, w3.eth.block_number, 0, records))
     page = _page(views, netuid, 0, 6)
     assert page["emission"] == [r[0] for r in records]

@@ -2,19 +2,20 @@
 
 import pytest
 
+from evmtensor.chain.actions import chain_deadline, registration_signature
 from evmtensor.errors import ContractRevert
 
 try:
     from .core_helpers import (
-        MAX_UINT, TAO, balance, burn_after, chain_deadline, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
-        new_key, protocol_address, register_neuron, register_subnet, registration_signature, revert_args, send_as,
-        set_hyperparameters, transact,
+        MAX_UINT, TAO, balance, burn_after, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
+        new_key, protocol_address, register_neuron, register_subnet, revert_args, send_as,
+        set_hyperparameters,
     )
 except ImportError:
     from core_helpers import (
-        MAX_UINT, TAO, balance, burn_after, chain_deadline, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
-        new_key, protocol_address, register_neuron, register_subnet, registration_signature, revert_args, send_as,
-        set_hyperparameters, transact,
+        MAX_UINT, TAO, balance, burn_after, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
+        new_key, protocol_address, register_neuron, register_subnet, revert_args, send_as,
+        set_hyperparameters,
     )
 
 ZERO = "0x" + "00" * 20
@@ -28,7 +29,7 @@ def neurons(deployment):
 @pytest.fixture
 def subnet(w3, deployment, accounts, send):
     """A subnet owned by accounts[1]; returns its netuid."""
-    return register_subnet(w3, deployment, send, accounts[1])[0]
+    return register_subnet(deployment, accounts[1])[0]
 
 
 def _nparams(neurons):
@@ -52,7 +53,7 @@ def test_register_neuron_appends_uid_and_recycles_burn(w3, deployment, neurons, 
     price = _next_price(w3, deployment, neurons, subnet)
     supply, before = token.functions.totalSupply().call(), balance(deployment, coldkey.address)
 
-    uid, hotkey, receipt = register_neuron(w3, deployment, send, subnet, coldkey)
+    uid, hotkey, receipt = register_neuron(deployment, subnet, coldkey)
 
     assert uid == 1
     assert balance(deployment, coldkey.address) == before - price
@@ -76,7 +77,7 @@ def test_burn_bumps_on_registration_and_decays_per_block(w3, deployment, neurons
     p = _nparams(neurons)
     hp = hyperparameters(deployment, subnet)
     price = _next_price(w3, deployment, neurons, subnet)
-    _, _, receipt = register_neuron(w3, deployment, send, subnet, accounts[2])
+    _, _, receipt = register_neuron(deployment, subnet, accounts[2])
     bumped = min(max(-(-price * p["burnIncreaseMult"] // 10**18), hp["minBurn"]), hp["maxBurn"])
     assert neurons.functions.burnState(subnet).call() == [bumped, receipt.blockNumber]
     assert neurons.functions.burnPrice(subnet).call() == bumped
@@ -93,14 +94,14 @@ def test_burn_bumps_on_registration_and_decays_per_block(w3, deployment, neurons
 def test_burn_is_clamped_to_max_burn(w3, deployment, neurons, subnet, accounts, send):
     set_hyperparameters(deployment, send, subnet, accounts[1], maxBurn=2 * 10**8, minBurn=10**8)
     for _ in range(4):
-        register_neuron(w3, deployment, send, subnet, accounts[2])
+        register_neuron(deployment, subnet, accounts[2])
     assert neurons.functions.burnState(subnet).call()[0] == 2 * 10**8
 
 
 def test_burn_decay_matches_half_life(w3, deployment, neurons, subnet, accounts, send):
     # f = 0.5^(1/H): after H blocks the burn has halved (up to the upward rounding).
     set_hyperparameters(deployment, send, subnet, accounts[1], minBurn=1, maxBurn=10**12)
-    register_neuron(w3, deployment, send, subnet, accounts[2])
+    register_neuron(deployment, subnet, accounts[2])
     burn, _ = neurons.functions.burnState(subnet).call()
     decay = _nparams(neurons)["burnDecayPerBlock"]
     import math
@@ -114,13 +115,13 @@ def test_burn_decay_matches_half_life(w3, deployment, neurons, subnet, accounts,
 def test_register_limit_boundary(w3, deployment, neurons, subnet, accounts, send):
     price = _next_price(w3, deployment, neurons, subnet)
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, subnet, accounts[2], max_burn=price - 1)
+        register_neuron(deployment, subnet, accounts[2], max_burn=price - 1)
     assert exc.value.name == "NeuronRegistryBurnAboveLimit"
     burn, limit = revert_args(exc)
     assert limit == price - 1 and burn >= price  # simulated at the head block or the next one
     # A limit at the price quoted now (>= the price one block later) passes.
     quoted = neurons.functions.burnPrice(subnet).call()
-    uid, _, receipt = register_neuron(w3, deployment, send, subnet, accounts[2], max_burn=quoted)
+    uid, _, receipt = register_neuron(deployment, subnet, accounts[2], max_burn=quoted)
     assert events(neurons.events.NeuronRegistered, receipt)[0].args.burn <= quoted
     assert uid == 1
 
@@ -129,32 +130,32 @@ def test_RevertWhen_burn_not_covered(w3, deployment, neurons, subnet, accounts, 
     poor = accounts[8]
     drain_tao(deployment, send, poor, accounts[9], keep=1)
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, subnet, poor)
+        register_neuron(deployment, subnet, poor)
     assert exc.value.name == "NeuronRegistryBurnNotCovered"
 
 
 def test_RevertWhen_subnet_unknown(w3, deployment, accounts, send):
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, 9, accounts[2])
+        register_neuron(deployment, 9, accounts[2])
     assert exc.value.name == "NeuronRegistrySubnetNotFound"
 
 
 def test_RevertWhen_already_registered(w3, deployment, subnet, accounts, send):
-    _, hotkey, _ = register_neuron(w3, deployment, send, subnet, accounts[2])
+    _, hotkey, _ = register_neuron(deployment, subnet, accounts[2])
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, subnet, accounts[2], hotkey=hotkey)
+        register_neuron(deployment, subnet, accounts[2], hotkey=hotkey)
     assert exc.value.name == "NeuronRegistryAlreadyRegistered"
 
 
 def test_hotkey_owned_by_first_coldkey(w3, deployment, neurons, accounts, send):
-    n1 = register_subnet(w3, deployment, send, accounts[1])[0]
-    n2 = register_subnet(w3, deployment, send, accounts[1])[0]
-    _, hotkey, _ = register_neuron(w3, deployment, send, n1, accounts[2])
+    n1 = register_subnet(deployment, accounts[1])[0]
+    n2 = register_subnet(deployment, accounts[1])[0]
+    _, hotkey, _ = register_neuron(deployment, n1, accounts[2])
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, n2, accounts[3], hotkey=hotkey)
+        register_neuron(deployment, n2, accounts[3], hotkey=hotkey)
     assert exc.value.name == "NeuronRegistryHotkeyOwnedByOther"
     assert revert_args(exc) == [hotkey.address, accounts[2].address]
-    uid, _, receipt = register_neuron(w3, deployment, send, n2, accounts[2], hotkey=hotkey)
+    uid, _, receipt = register_neuron(deployment, n2, accounts[2], hotkey=hotkey)
     assert uid == 1 and not events(neurons.events.HotkeyClaimed, receipt)
     assert neurons.functions.hotkeyOwner(hotkey.address).call() == accounts[2].address
 
@@ -162,7 +163,7 @@ def test_hotkey_owned_by_first_coldkey(w3, deployment, neurons, accounts, send):
 def test_RevertWhen_hotkey_signature_missing(w3, deployment, neurons, subnet, accounts, send):
     hotkey = new_key()
     with pytest.raises(ContractRevert) as exc:
-        send(neurons.functions.registerNeuron(subnet, hotkey.address, MAX_UINT, chain_deadline(w3), b""), accounts[2])
+        send(neurons.functions.registerNeuron(subnet, hotkey.address, MAX_UINT, chain_deadline(deployment), b""), accounts[2])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
     assert revert_args(exc) == [hotkey.address, ZERO]
 
@@ -170,12 +171,12 @@ def test_RevertWhen_hotkey_signature_missing(w3, deployment, neurons, subnet, ac
 @pytest.mark.parametrize("wrong", ["signer", "netuid", "coldkey", "nonce", "deadline", "malleable"])
 def test_RevertWhen_hotkey_signature_wrong(w3, deployment, neurons, subnet, accounts, send, wrong):
     hotkey, coldkey = new_key(), accounts[2]
-    deadline = chain_deadline(w3)
+    deadline = chain_deadline(deployment)
     signer = new_key() if wrong == "signer" else hotkey
     sig = registration_signature(
-        w3, deployment, signer,
-        subnet + 1 if wrong == "netuid" else subnet,
+        deployment, signer,
         accounts[3].address if wrong == "coldkey" else coldkey.address,
+        subnet + 1 if wrong == "netuid" else subnet,
         deadline + 1 if wrong == "deadline" else deadline,
         nonce=1 if wrong == "nonce" else 0,
     )
@@ -189,11 +190,11 @@ def test_RevertWhen_hotkey_signature_wrong(w3, deployment, neurons, subnet, acco
 
 
 def test_RevertWhen_signature_replayed(w3, deployment, neurons, accounts, send):
-    n1 = register_subnet(w3, deployment, send, accounts[1])[0]
+    n1 = register_subnet(deployment, accounts[1])[0]
     hotkey, coldkey = new_key(), accounts[2]
-    deadline = chain_deadline(w3)
-    sig = registration_signature(w3, deployment, hotkey, n1, coldkey.address, deadline)
-    transact(send, neurons.functions.registerNeuron(n1, hotkey.address, MAX_UINT, deadline, sig), coldkey)
+    deadline = chain_deadline(deployment)
+    sig = registration_signature(deployment, hotkey, coldkey.address, n1, deadline)
+    send(neurons.functions.registerNeuron(n1, hotkey.address, MAX_UINT, deadline, sig), coldkey)
     # Pruned and re-created subnets aside, a replay on the same netuid fails on the nonce.
     set_hyperparameters(deployment, send, n1, accounts[1])
     with pytest.raises(ContractRevert) as exc:
@@ -203,8 +204,8 @@ def test_RevertWhen_signature_replayed(w3, deployment, neurons, accounts, send):
 
 def test_RevertWhen_deadline_expired(w3, deployment, neurons, subnet, accounts, send):
     hotkey, coldkey = new_key(), accounts[2]
-    deadline = chain_deadline(w3, -1)
-    sig = registration_signature(w3, deployment, hotkey, subnet, coldkey.address, deadline)
+    deadline = w3.eth.get_block("latest")["timestamp"] - 1  # past by chain time (which may lag the wall clock)
+    sig = registration_signature(deployment, hotkey, coldkey.address, subnet, deadline)
     with pytest.raises(ContractRevert) as exc:
         send(neurons.functions.registerNeuron(subnet, hotkey.address, MAX_UINT, deadline, sig), coldkey)
     assert exc.value.name == "NeuronRegistryDeadlineExpired"
@@ -226,7 +227,7 @@ def test_domain_separator_is_eip712(w3, deployment, neurons):
 
 
 def _small_subnet(w3, deployment, send, accounts, max_uids=3, immunity=0):
-    netuid = register_subnet(w3, deployment, send, accounts[1])[0]
+    netuid = register_subnet(deployment, accounts[1])[0]
     set_hyperparameters(deployment, send, netuid, accounts[1], maxUids=max_uids, maxValidators=1,
                         minAllowedWeights=1, immunityPeriod=immunity)
     return netuid
@@ -234,10 +235,10 @@ def _small_subnet(w3, deployment, send, accounts, max_uids=3, immunity=0):
 
 def test_full_subnet_replaces_earliest_zero_emission_uid(w3, deployment, neurons, accounts, send):
     netuid = _small_subnet(w3, deployment, send, accounts)
-    _, hk1, _ = register_neuron(w3, deployment, send, netuid, accounts[2])
-    register_neuron(w3, deployment, send, netuid, accounts[2])
+    _, hk1, _ = register_neuron(deployment, netuid, accounts[2])
+    register_neuron(deployment, netuid, accounts[2])
     assert neurons.functions.pruneCandidate(netuid).call() == [True, 1]
-    uid, hk3, receipt = register_neuron(w3, deployment, send, netuid, accounts[3])
+    uid, hk3, receipt = register_neuron(deployment, netuid, accounts[3])
     assert uid == 1
     (ev,) = events(neurons.events.NeuronRegistered, receipt)
     assert ev.args.replaced == hk1.address
@@ -251,13 +252,13 @@ def test_full_subnet_replaces_earliest_zero_emission_uid(w3, deployment, neurons
 def test_full_subnet_replaces_lowest_emission(w3, deployment, neurons, accounts, send):
     netuid = _small_subnet(w3, deployment, send, accounts, max_uids=4)
     for _ in range(3):
-        register_neuron(w3, deployment, send, netuid, accounts[2])
+        register_neuron(deployment, netuid, accounts[2])
     settlement = protocol_address(deployment, "settlement")
     snapshot = w3.eth.block_number
     records = [(0, 0, 0, True), (100, 5, 0, False), (50, 3, 0, False), (70, 4, 0, False)]
-    send_as(w3, deployment, settlement, neurons.functions.recordEpoch(netuid, snapshot, 0, records))
+    send_as(w3, settlement, neurons.functions.recordEpoch(netuid, snapshot, 0, records))
     assert neurons.functions.pruneCandidate(netuid).call() == [True, 2]
-    uid, _, _ = register_neuron(w3, deployment, send, netuid, accounts[3])
+    uid, _, _ = register_neuron(deployment, netuid, accounts[3])
     assert uid == 2
 
 
@@ -269,8 +270,8 @@ def test_replacement_tie_goes_to_lower_uid(w3, deployment, neurons, accounts, se
         hashes = []
         for i, coldkey in enumerate((accounts[2], accounts[3])):
             hotkey = new_key()
-            deadline = chain_deadline(w3)
-            sig = registration_signature(w3, deployment, hotkey, netuid, coldkey.address, deadline)
+            deadline = chain_deadline(deployment)
+            sig = registration_signature(deployment, hotkey, coldkey.address, netuid, deadline)
             tx = neurons.functions.registerNeuron(netuid, hotkey.address, MAX_UINT, deadline, sig).build_transaction(
                 {"from": coldkey.address, "nonce": w3.eth.get_transaction_count(coldkey.address), "gas": 1_000_000})
             hashes.append(w3.eth.send_raw_transaction(coldkey.sign_transaction(tx).raw_transaction))
@@ -285,8 +286,8 @@ def test_replacement_tie_goes_to_lower_uid(w3, deployment, neurons, accounts, se
 def test_owner_uid0_is_never_replaced(w3, deployment, neurons, accounts, send):
     netuid = _small_subnet(w3, deployment, send, accounts, max_uids=2)
     settlement = protocol_address(deployment, "settlement")
-    register_neuron(w3, deployment, send, netuid, accounts[2])
-    send_as(w3, deployment, settlement, neurons.functions.recordEpoch(
+    register_neuron(deployment, netuid, accounts[2])
+    send_as(w3, settlement, neurons.functions.recordEpoch(
         netuid, w3.eth.block_number, 0, [(0, 0, 0, False), (10**9, 0, 0, False)]))
     assert neurons.functions.pruneCandidate(netuid).call() == [True, 1]
     assert neurons.functions.isImmune(netuid, 0).call()
@@ -294,24 +295,24 @@ def test_owner_uid0_is_never_replaced(w3, deployment, neurons, accounts, send):
 
 def test_RevertWhen_subnet_full_of_immune(w3, deployment, neurons, accounts, send):
     netuid = _small_subnet(w3, deployment, send, accounts, max_uids=3, immunity=30)
-    register_neuron(w3, deployment, send, netuid, accounts[2])
-    register_neuron(w3, deployment, send, netuid, accounts[2])
+    register_neuron(deployment, netuid, accounts[2])
+    register_neuron(deployment, netuid, accounts[2])
     assert neurons.functions.isImmune(netuid, 1).call()
     assert neurons.functions.pruneCandidate(netuid).call() == [False, 0]
     with pytest.raises(ContractRevert) as exc:
-        register_neuron(w3, deployment, send, netuid, accounts[3])
+        register_neuron(deployment, netuid, accounts[3])
     assert exc.value.name == "NeuronRegistrySubnetFullOfImmune"
     assert revert_args(exc) == [netuid, 3]
     mine_blocks(w3, 30)
     assert not neurons.functions.isImmune(netuid, 1).call()
-    assert register_neuron(w3, deployment, send, netuid, accounts[3])[0] == 1
+    assert register_neuron(deployment, netuid, accounts[3])[0] == 1
 
 
 # ------------------------------------------------------------------ axon
 
 
 def _registered_hotkey(w3, deployment, send, netuid, coldkey):
-    uid, hotkey, _ = register_neuron(w3, deployment, send, netuid, coldkey)
+    uid, hotkey, _ = register_neuron(deployment, netuid, coldkey)
     fund_eth(w3, hotkey.address)
     return uid, hotkey
 
@@ -378,9 +379,9 @@ def test_replaced_uid_starts_with_empty_axon_and_stats(w3, deployment, neurons, 
     uid, hotkey = _registered_hotkey(w3, deployment, send, netuid, accounts[2])
     send(neurons.functions.serveAxon(netuid, 5, 80, 4, 0, 0), hotkey)
     settlement = protocol_address(deployment, "settlement")
-    send_as(w3, deployment, settlement, neurons.functions.recordEpoch(
+    send_as(w3, settlement, neurons.functions.recordEpoch(
         netuid, w3.eth.block_number, 1, [(0, 9, 9, True)]))
-    new_uid, new_hotkey, receipt = register_neuron(w3, deployment, send, netuid, accounts[3])
+    new_uid, new_hotkey, receipt = register_neuron(deployment, netuid, accounts[3])
     assert new_uid == uid
     (info,) = neurons.functions.neurons(netuid, uid, 1).call()
     assert info[0] == new_hotkey.address
@@ -393,24 +394,24 @@ def test_replaced_uid_starts_with_empty_axon_and_stats(w3, deployment, neurons, 
 
 
 def test_record_epoch_and_last_update(w3, deployment, neurons, subnet, accounts, send):
-    register_neuron(w3, deployment, send, subnet, accounts[2])
+    register_neuron(deployment, subnet, accounts[2])
     settlement = protocol_address(deployment, "settlement")
     snapshot = w3.eth.block_number
-    receipt = send_as(w3, deployment, settlement, neurons.functions.recordEpoch(
+    receipt = send_as(w3, settlement, neurons.functions.recordEpoch(
         subnet, snapshot, 0, [(11, 100, 200, True), (22, 300, 400, False)]))
     (ev,) = events(neurons.events.EpochRecorded, receipt)
     assert (ev.args.netuid, ev.args.firstUid, ev.args.count, ev.args.snapshotBlock) == (subnet, 0, 2, snapshot)
     infos = neurons.functions.neurons(subnet, 0, 10).call()
     assert [(i[4], i[5], i[6], i[7]) for i in infos] == [(11, 100, 200, True), (22, 300, 400, False)]
-    send_as(w3, deployment, settlement, neurons.functions.recordLastUpdate(subnet, [1], snapshot + 50))
+    send_as(w3, settlement, neurons.functions.recordLastUpdate(subnet, [1], snapshot + 50))
     assert neurons.functions.neurons(subnet, 1, 1).call()[0][3] == snapshot + 50
 
 
 def test_record_epoch_skips_uids_registered_after_snapshot(w3, deployment, neurons, subnet, accounts, send):
     snapshot = w3.eth.block_number
-    register_neuron(w3, deployment, send, subnet, accounts[2])
+    register_neuron(deployment, subnet, accounts[2])
     settlement = protocol_address(deployment, "settlement")
-    send_as(w3, deployment, settlement, neurons.functions.recordEpoch(
+    send_as(w3, settlement, neurons.functions.recordEpoch(
         subnet, snapshot, 0, [(11, 1, 1, True), (22, 1, 1, True)]))
     infos = neurons.functions.neurons(subnet, 0, 2).call()
     assert infos[0][4] == 11 and infos[1][4] == 0 and not infos[1][7]
@@ -419,7 +420,7 @@ def test_record_epoch_skips_uids_registered_after_snapshot(w3, deployment, neuro
 def test_RevertWhen_record_epoch_out_of_range(w3, deployment, neurons, subnet, accounts, send):
     settlement = protocol_address(deployment, "settlement")
     with pytest.raises(ContractRevert) as exc:
-        send_as(w3, deployment, settlement, neurons.functions.recordEpoch(
+        send_as(w3, settlement, neurons.functions.recordEpoch(
             subnet, w3.eth.block_number, 0, [(1, 1, 1, True), (1, 1, 1, True)]))
     assert exc.value.name == "NeuronRegistryUidOutOfRange"
 
@@ -438,9 +439,9 @@ def test_RevertWhen_protocol_entry_points_called_by_others(w3, deployment, neuro
 
 
 def test_clear_subnet_only_from_subnet_registry(w3, deployment, neurons, subnet, accounts, send):
-    _, hotkey, _ = register_neuron(w3, deployment, send, subnet, accounts[2])
+    _, hotkey, _ = register_neuron(deployment, subnet, accounts[2])
     registry = protocol_address(deployment, "subnets")
-    receipt = send_as(w3, deployment, registry, neurons.functions.clearSubnet(subnet))
+    receipt = send_as(w3, registry, neurons.functions.clearSubnet(subnet))
     (ev,) = events(neurons.events.SubnetNeuronsCleared, receipt)
     assert (ev.args.netuid, ev.args.count) == (subnet, 2)
     assert not neurons.functions.isRegistered(subnet, hotkey.address).call()

@@ -2,17 +2,18 @@
 
 import pytest
 
+from evmtensor.chain.actions import chain_deadline, registration_signature
 from evmtensor.errors import ContractRevert
 
 try:
     from .core_helpers import (
-        MAX_UINT, balance, chain_deadline, deploy_with, drain_tao, events, hyperparameters, mine_blocks, new_key,
-        register_subnet, registration_signature, revert_args, set_hyperparameters,
+        MAX_UINT, balance, deploy_with, drain_tao, events, hyperparameters, mine_blocks, new_key,
+        register_subnet, revert_args, set_hyperparameters,
     )
 except ImportError:
     from core_helpers import (
-        MAX_UINT, balance, chain_deadline, deploy_with, drain_tao, events, hyperparameters, mine_blocks, new_key,
-        register_subnet, registration_signature, revert_args, set_hyperparameters,
+        MAX_UINT, balance, deploy_with, drain_tao, events, hyperparameters, mine_blocks, new_key,
+        register_subnet, revert_args, set_hyperparameters,
     )
 
 
@@ -39,7 +40,7 @@ def test_register_subnet_locks_cost_into_pool(w3, deployment, subnets, neurons, 
     before_owner, before_pools = balance(deployment, owner.address), balance(deployment, pools)
     supply = deployment.contract("TaoToken").functions.totalSupply().call()
 
-    netuid, hotkey, receipt = register_subnet(w3, deployment, send, owner)
+    netuid, hotkey, receipt = register_subnet(deployment, owner)
 
     assert netuid == 1
     assert balance(deployment, owner.address) == before_owner - cost
@@ -58,7 +59,7 @@ def test_register_subnet_locks_cost_into_pool(w3, deployment, subnets, neurons, 
 
 
 def test_register_subnet_registers_owner_hotkey_as_uid0(w3, deployment, neurons, accounts, send):
-    netuid, hotkey, receipt = register_subnet(w3, deployment, send, accounts[1])
+    netuid, hotkey, receipt = register_subnet(deployment, accounts[1])
     assert neurons.functions.subnetN(netuid).call() == 1
     assert neurons.functions.uidOf(netuid, hotkey.address).call() == [True, 0]
     assert neurons.functions.hotkeyOwner(hotkey.address).call() == accounts[1].address
@@ -68,7 +69,7 @@ def test_register_subnet_registers_owner_hotkey_as_uid0(w3, deployment, neurons,
 
 
 def test_new_subnet_gets_default_hyperparameters(w3, deployment, subnets, accounts, send):
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1])
+    netuid, _, _ = register_subnet(deployment, accounts[1])
     defaults = subnets.functions.defaultHyperparameters().call()
     assert tuple(subnets.functions.hyperparameters(netuid).call()) == tuple(defaults)
     p = _params(subnets)
@@ -76,7 +77,7 @@ def test_new_subnet_gets_default_hyperparameters(w3, deployment, subnets, accoun
 
 
 def test_netuids_are_lowest_free_and_ascending(w3, deployment, subnets, accounts, send):
-    got = [register_subnet(w3, deployment, send, accounts[i])[0] for i in (1, 2, 3)]
+    got = [register_subnet(deployment, accounts[i])[0] for i in (1, 2, 3)]
     assert got == [1, 2, 3]
     assert subnets.functions.activeNetuids().call() == [1, 2, 3]
     assert subnets.functions.subnetCount().call() == 3
@@ -88,7 +89,7 @@ def test_lock_cost_doubles_then_decays_linearly(w3, accounts, send):
     p = _params(subnets)
     min_lock, interval = p["minLockCost"], p["lockReductionInterval"]
     assert subnets.functions.lockCost().call() == min_lock
-    _, _, receipt = register_subnet(w3, deployment, send, accounts[1])
+    _, _, receipt = register_subnet(deployment, accounts[1])
     assert subnets.functions.lockCost().call() == 2 * min_lock  # same block number + 0 elapsed? no: read at head
     emission = deployment.contract("TaoToken").functions.blockEmission().call()
     interval_eff = interval * emission // 10**9
@@ -101,13 +102,13 @@ def test_lock_cost_doubles_then_decays_linearly(w3, accounts, send):
 
 
 def test_lock_cost_paid_is_the_doubled_cost(w3, deployment, subnets, accounts, send):
-    register_subnet(w3, deployment, send, accounts[1])
+    register_subnet(deployment, accounts[1])
     expected = subnets.functions.lockCost().call()  # at the head block; the next tx is one block later
     p = _params(subnets)
     emission = deployment.contract("TaoToken").functions.blockEmission().call()
     per_block = p["minLockCost"] // (p["lockReductionInterval"] * emission // 10**9)
     before = balance(deployment, accounts[2].address)
-    _, _, receipt = register_subnet(w3, deployment, send, accounts[2])
+    _, _, receipt = register_subnet(deployment, accounts[2])
     (ev,) = events(subnets.events.SubnetRegistered, receipt)
     assert ev.args.lockPaid == expected - per_block
     assert balance(deployment, accounts[2].address) == before - ev.args.lockPaid
@@ -116,7 +117,7 @@ def test_lock_cost_paid_is_the_doubled_cost(w3, deployment, subnets, accounts, s
 def test_RevertWhen_lock_above_limit(w3, deployment, subnets, accounts, send):
     cost = subnets.functions.lockCost().call()
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(w3, deployment, send, accounts[1], max_lock=cost - 1)
+        register_subnet(deployment, accounts[1], max_lock=cost - 1)
     assert exc.value.name == "SubnetLockAboveLimit"
 
 
@@ -124,52 +125,52 @@ def test_RevertWhen_lock_not_covered(w3, deployment, subnets, accounts, send):
     poor = accounts[8]
     drain_tao(deployment, send, poor, accounts[9], keep=subnets.functions.lockCost().call() - 1)
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(w3, deployment, send, poor)
+        register_subnet(deployment, poor)
     assert exc.value.name == "SubnetLockNotCovered"
 
 
 def test_RevertWhen_owner_hotkey_zero(w3, deployment, subnets, accounts, send):
     with pytest.raises(ContractRevert) as exc:
-        send(subnets.functions.registerSubnet("0x" + "00" * 20, MAX_UINT, chain_deadline(w3), b""), accounts[1])
+        send(subnets.functions.registerSubnet("0x" + "00" * 20, MAX_UINT, chain_deadline(deployment), b""), accounts[1])
     assert exc.value.name == "SubnetZeroHotkey"
 
 
 def test_RevertWhen_owner_hotkey_signature_missing_or_wrong(w3, deployment, subnets, accounts, send):
     hotkey, impostor = new_key(), new_key()
-    deadline = chain_deadline(w3)
+    deadline = chain_deadline(deployment)
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, b""), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
-    sig = registration_signature(w3, deployment, impostor, 0, accounts[1].address, deadline)
+    sig = registration_signature(deployment, impostor, accounts[1].address, 0, deadline)
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
     # A signature for another coldkey does not work either.
-    sig = registration_signature(w3, deployment, hotkey, 0, accounts[2].address, deadline)
+    sig = registration_signature(deployment, hotkey, accounts[2].address, 0, deadline)
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
 
 
 def test_RevertWhen_owner_hotkey_owned_by_other_coldkey(w3, deployment, accounts, send):
-    _, hotkey, _ = register_subnet(w3, deployment, send, accounts[1])
+    _, hotkey, _ = register_subnet(deployment, accounts[1])
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(w3, deployment, send, accounts[2], hotkey=hotkey)
+        register_subnet(deployment, accounts[2], hotkey=hotkey)
     assert exc.value.name == "NeuronRegistryHotkeyOwnedByOther"
     # Its owner may reuse it for a second subnet.
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1], hotkey=hotkey)
+    netuid, _, _ = register_subnet(deployment, accounts[1], hotkey=hotkey)
     assert netuid == 2
 
 
 def test_RevertWhen_registration_rate_limited(w3, accounts, send):
     d = deploy_with(w3, accounts, {"SubnetRegistry": {"networkRateLimit": 20}})
-    _, _, receipt = register_subnet(w3, d, send, accounts[1])
+    _, _, receipt = register_subnet(d, accounts[1])
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(w3, d, send, accounts[2])
+        register_subnet(d, accounts[2])
     assert exc.value.name == "SubnetRegistrationRateLimited"
     assert list(revert_args(exc)) == [receipt.blockNumber + 20]
     mine_blocks(w3, 20)
-    assert register_subnet(w3, d, send, accounts[2])[0] == 2
+    assert register_subnet(d, accounts[2])[0] == 2
 
 
 # ------------------------------------------------------------------ limit and pruning
@@ -178,14 +179,14 @@ def test_RevertWhen_registration_rate_limited(w3, accounts, send):
 def test_subnet_limit_prunes_earliest_of_equal_price(w3, accounts, send):
     d = deploy_with(w3, accounts, {"SubnetRegistry": {"subnetLimit": 2, "networkImmunityPeriod": 5}})
     subnets, neurons = d.contract("SubnetRegistry"), d.contract("NeuronRegistry")
-    _, hk1, _ = register_subnet(w3, d, send, accounts[1])
-    register_subnet(w3, d, send, accounts[2])
+    _, hk1, _ = register_subnet(d, accounts[1])
+    register_subnet(d, accounts[2])
     mine_blocks(w3, 5)
     emission = d.contract("Emission")
     p1, p2 = (emission.functions.movingPrice(n).call() for n in (1, 2))
     expected = 1 if p1 <= p2 else 2
     assert subnets.functions.pruneCandidate().call() == expected
-    netuid, hk3, receipt = register_subnet(w3, d, send, accounts[3])
+    netuid, hk3, receipt = register_subnet(d, accounts[3])
     assert netuid == expected
     (pruned,) = events(subnets.events.SubnetPruned, receipt)
     assert pruned.args.netuid == expected
@@ -201,12 +202,12 @@ def test_subnet_limit_prunes_earliest_of_equal_price(w3, accounts, send):
 
 def test_RevertWhen_subnet_limit_all_immune(w3, accounts, send):
     d = deploy_with(w3, accounts, {"SubnetRegistry": {"subnetLimit": 2, "networkImmunityPeriod": 1000}})
-    register_subnet(w3, d, send, accounts[1])
-    register_subnet(w3, d, send, accounts[2])
+    register_subnet(d, accounts[1])
+    register_subnet(d, accounts[2])
     assert d.contract("SubnetRegistry").functions.isImmune(1).call()
     assert d.contract("SubnetRegistry").functions.pruneCandidate().call() == 0
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(w3, d, send, accounts[3])
+        register_subnet(d, accounts[3])
     assert exc.value.name == "SubnetLimitAllImmune"
 
 
@@ -214,7 +215,7 @@ def test_RevertWhen_subnet_limit_all_immune(w3, accounts, send):
 
 
 def test_owner_sets_hyperparameters(w3, deployment, subnets, accounts, send):
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1])
+    netuid, _, _ = register_subnet(deployment, accounts[1])
     receipt = set_hyperparameters(deployment, send, netuid, accounts[1], tempo=99, maxUids=128, kappa=40000)
     hp = hyperparameters(deployment, netuid)
     assert (hp["tempo"], hp["maxUids"], hp["kappa"]) == (99, 128, 40000)
@@ -224,7 +225,7 @@ def test_owner_sets_hyperparameters(w3, deployment, subnets, accounts, send):
 
 
 def test_RevertWhen_non_owner_sets_hyperparameters(w3, deployment, accounts, send):
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1])
+    netuid, _, _ = register_subnet(deployment, accounts[1])
     with pytest.raises(ContractRevert) as exc:
         set_hyperparameters(deployment, send, netuid, accounts[2], tempo=99)
     assert exc.value.name == "SubnetNotOwner"
@@ -262,7 +263,7 @@ def test_RevertWhen_hyperparameters_of_unknown_subnet(deployment, subnets, accou
     ],
 )
 def test_RevertWhen_hyperparameter_out_of_bounds(w3, deployment, accounts, send, name, value):
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1])
+    netuid, _, _ = register_subnet(deployment, accounts[1])
     with pytest.raises(ContractRevert) as exc:
         set_hyperparameters(deployment, send, netuid, accounts[1], **{name: value})
     assert exc.value.name == "SubnetHyperparameterOutOfBounds"
@@ -274,9 +275,9 @@ def test_RevertWhen_max_uids_below_neuron_count(w3, deployment, accounts, send):
         from .core_helpers import register_neuron
     except ImportError:
         from core_helpers import register_neuron
-    netuid, _, _ = register_subnet(w3, deployment, send, accounts[1])
-    register_neuron(w3, deployment, send, netuid, accounts[2])
-    register_neuron(w3, deployment, send, netuid, accounts[2])
+    netuid, _, _ = register_subnet(deployment, accounts[1])
+    register_neuron(deployment, netuid, accounts[2])
+    register_neuron(deployment, netuid, accounts[2])
     with pytest.raises(ContractRevert) as exc:
         set_hyperparameters(deployment, send, netuid, accounts[1], maxUids=2, maxValidators=1, minAllowedWeights=1)
     assert list(revert_args(exc)) == ["maxUids", 2]
