@@ -6,6 +6,10 @@ Fixtures that touch the chain are lazy: a test that uses none of them starts no 
 
 from __future__ import annotations
 
+import re
+import subprocess
+import time
+
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -81,6 +85,25 @@ def mine(w3):
         w3.provider.make_request("anvil_mine", [hex(n)])
 
     return _do
+
+
+@pytest.fixture
+def wait_for_port():
+    """``wait_for_port(proc) -> int``: the port a server process logs as ``listening on
+    127.0.0.1:PORT`` on stderr (fails if it exits or takes over 60 s)."""
+
+    def _wait(proc: subprocess.Popen) -> int:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if match:
+                return int(match.group(1))
+            if not line and proc.poll() is not None:
+                break
+        raise AssertionError("the server process did not start")
+
+    return _wait
 
 
 # `brownie test` runs tests/brownie with brownie's own plugin and fixtures (its pytest.ini);

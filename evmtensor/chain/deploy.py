@@ -88,12 +88,22 @@ def _struct_args(contract: str, ctor_inputs: list, params: dict) -> list:
         if params:
             raise ConfigError(f"{contract} takes no parameters, got {sorted(params)}")
         return []
-    fields = [c["name"] for c in ctor_inputs[1]["components"]]
-    unknown = sorted(set(params) - set(fields))
-    missing = [f for f in fields if f not in params]
+    return [_as_tuple(contract, ctor_inputs[1], params)]
+
+
+def _as_tuple(where: str, abi_input: dict, value: dict) -> tuple:
+    """A JSON object as the ABI tuple ``abi_input`` describes (nested structs included)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected an object for struct {abi_input['name']!r}")
+    fields = [c["name"] for c in abi_input["components"]]
+    unknown = sorted(set(value) - set(fields))
+    missing = [f for f in fields if f not in value]
     if unknown or missing:
-        raise ConfigError(f"{contract} params: unknown {unknown}, missing {missing}")
-    return [tuple(params[f] for f in fields)]
+        raise ConfigError(f"{where} params: unknown {unknown}, missing {missing}")
+    return tuple(
+        _as_tuple(f"{where}.{c['name']}", c, value[c["name"]]) if c["type"] == "tuple" else value[c["name"]]
+        for c in abi_input["components"]
+    )
 
 
 def _constructor_args(name, abi, protocol, profile, overrides, genesis) -> list:

@@ -78,3 +78,13 @@ def test_both_profiles_deploy_the_same_code_with_different_parameters(w3, accoun
     tempo = {p: d.contract("SubnetRegistry").functions.defaultHyperparameters().call()[0]
              for p, d in (("devnet", devnet), ("mainnet", mainnet))}
     assert tempo["mainnet"] == 360 and tempo["devnet"] < 360
+
+
+def test_nested_struct_params_are_ordered_by_the_abi():
+    from evmtensor.chain.deploy import _as_tuple
+
+    inner = {"name": "limits", "type": "tuple", "components": [{"name": "lo", "type": "uint8"}, {"name": "hi", "type": "uint8"}]}
+    outer = {"name": "params", "type": "tuple", "components": [{"name": "tempo", "type": "uint16"}, inner]}
+    assert _as_tuple("X", outer, {"limits": {"hi": 9, "lo": 1}, "tempo": 10}) == (10, (1, 9))
+    with pytest.raises(ConfigError, match=r"X.limits params: unknown \['mid'\], missing \['hi'\]"):
+        _as_tuple("X", outer, {"tempo": 10, "limits": {"lo": 1, "mid": 2}})

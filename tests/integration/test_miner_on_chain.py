@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -19,25 +17,13 @@ from evmtensor.wallet import PasswordSource, Wallet
 from validator.__main__ import main as validator_main
 
 
-def _wait_for_port(proc: subprocess.Popen) -> int:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        if match:
-            return int(match.group(1))
-        if not line and proc.poll() is not None:
-            break
-    raise AssertionError("the miner did not start")
-
-
 def _hotkey(wallet: str):
     """A fresh wallet's default hotkey, loaded as a signing account."""
     Wallet(wallet).create(PasswordSource())
     return Wallet(wallet).hotkey(PasswordSource(), "default")
 
 
-def test_miner_admits_callers_registered_on_chain(deployment, accounts, anvil, tmp_path: Path, monkeypatch):
+def test_miner_admits_callers_registered_on_chain(deployment, accounts, anvil, tmp_path: Path, monkeypatch, wait_for_port):
     env = {"EVMTENSOR_KDF_N": "16", "EVMTENSOR_PASSWORD": "pw", "EVMTENSOR_WALLET_PATH": str(tmp_path / "w")}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -54,7 +40,7 @@ def test_miner_admits_callers_registered_on_chain(deployment, accounts, anvil, t
         cwd=REPO_ROOT, env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, stderr=subprocess.PIPE, text=True,
     )
     try:
-        target = f"http://127.0.0.1:{_wait_for_port(proc)}@{miner_hot.address}"
+        target = f"http://127.0.0.1:{wait_for_port(proc)}@{miner_hot.address}"
         ok = CliRunner().invoke(validator_main, ["--wallet-name", "v", "--axon", target, "--text", "hi", "--json"])
         assert ok.exit_code == 0, ok.output
         assert json.loads(ok.output.strip().splitlines()[-1])["text"] == "hi"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,7 @@ def test_entry_points_have_help(module: str):
     assert done.returncode == 0 and "--wallet-name" in done.stdout
 
 
-def test_a_miner_process_answers_a_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_miner_process_answers_a_validator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wait_for_port):
     env = {**os.environ, "EVMTENSOR_KDF_N": "16", "EVMTENSOR_PASSWORD": "pw",
            "EVMTENSOR_WALLET_PATH": str(tmp_path / "wallets"), "PYTHONPATH": str(ROOT)}
     monkeypatch.setenv("EVMTENSOR_KDF_N", "16")
@@ -41,7 +39,7 @@ def test_a_miner_process_answers_a_validator(tmp_path: Path, monkeypatch: pytest
         cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
     try:
-        port = _wait_for_port(proc)
+        port = wait_for_port(proc)
         target = f"http://127.0.0.1:{port}@{miner_hot.address}"
         result = CliRunner().invoke(validator_main, ["--wallet-name", "v", "--axon", target,
                                                      "--text", "ping", "--json"])
@@ -53,19 +51,6 @@ def test_a_miner_process_answers_a_validator(tmp_path: Path, monkeypatch: pytest
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-def _wait_for_port(proc: subprocess.Popen[str]) -> int:
-    deadline = time.monotonic() + 30
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        if match:
-            return int(match.group(1))
-        if not line and proc.poll() is not None:
-            break
-    raise AssertionError("the miner did not start")
 
 
 def test_wallet_errors_are_clear_and_nonzero(tmp_path: Path):
