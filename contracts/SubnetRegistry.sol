@@ -34,7 +34,7 @@ contract SubnetRegistry is ISubnetRegistry, ProtocolWired, ReentrancyGuard {
     uint64 private _lastLockBlock;
 
     constructor(ProtocolAddresses memory protocol, SubnetRegistryParams memory p) ProtocolWired(protocol) {
-        Hyperparameters memory defaults = _defaultsOf(p);
+        Hyperparameters memory defaults = p.defaults;
         HyperparameterBounds.check(defaults, p.minTempo, p.maxTempo, p.minAllowedUids);
         if (p.subnetLimit == 0) revert SubnetHyperparameterOutOfBounds("subnetLimit", 0);
         _minLockCost = p.minLockCost;
@@ -46,15 +46,6 @@ contract SubnetRegistry is ISubnetRegistry, ProtocolWired, ReentrancyGuard {
         _maxTempo = p.maxTempo;
         _minAllowedUids = p.minAllowedUids;
         _defaults = defaults;
-    }
-
-    function _defaultsOf(SubnetRegistryParams memory p) private pure returns (Hyperparameters memory) {
-        return Hyperparameters(
-            p.tempo, p.maxUids, p.maxValidators, p.immunityPeriod, p.minAllowedWeights, p.weightsRateLimit,
-            p.activityCutoff, p.kappa, p.bondsMovingAverage, p.bondsPenalty, p.yuma3, p.liquidAlphaEnabled,
-            p.alphaLow, p.alphaHigh, p.commitRevealEnabled, p.commitRevealPeriod, p.minBurn, p.maxBurn,
-            p.weightsVersionKey, p.servingRateLimit
-        );
     }
 
     // ------------------------------------------------------------------ registration
@@ -126,19 +117,11 @@ contract SubnetRegistry is ISubnetRegistry, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc ISubnetRegistry
     function params() external view returns (SubnetRegistryParams memory p) {
-        Hyperparameters memory d = _defaults;
         (p.minLockCost, p.lockReductionInterval, p.networkRateLimit, p.subnetLimit) =
             (_minLockCost, _lockReductionInterval, _networkRateLimit, _subnetLimit);
         (p.networkImmunityPeriod, p.minTempo, p.maxTempo, p.minAllowedUids) =
             (_networkImmunityPeriod, _minTempo, _maxTempo, _minAllowedUids);
-        (p.tempo, p.maxUids, p.maxValidators, p.immunityPeriod, p.minAllowedWeights) =
-            (d.tempo, d.maxUids, d.maxValidators, d.immunityPeriod, d.minAllowedWeights);
-        (p.weightsRateLimit, p.activityCutoff, p.kappa, p.bondsMovingAverage, p.bondsPenalty) =
-            (d.weightsRateLimit, d.activityCutoff, d.kappa, d.bondsMovingAverage, d.bondsPenalty);
-        (p.yuma3, p.liquidAlphaEnabled, p.alphaLow, p.alphaHigh, p.commitRevealEnabled) =
-            (d.yuma3, d.liquidAlphaEnabled, d.alphaLow, d.alphaHigh, d.commitRevealEnabled);
-        (p.commitRevealPeriod, p.minBurn, p.maxBurn, p.weightsVersionKey, p.servingRateLimit) =
-            (d.commitRevealPeriod, d.minBurn, d.maxBurn, d.weightsVersionKey, d.servingRateLimit);
+        p.defaults = _defaults;
     }
 
     /// @inheritdoc ISubnetRegistry

@@ -33,9 +33,9 @@ interface ISubnetRegistry {
         uint64 servingRateLimit;
     }
 
-    /// @notice Constructor parameters (one profile JSON per network, flat: the deploy script maps
-    ///         JSON keys to fields). The fields after `minAllowedUids` are the hyperparameters of
-    ///         every new subnet, named as in `Hyperparameters` (checked against the bounds).
+    /// @notice Constructor parameters (one profile JSON per network; the deploy script maps JSON
+    ///         keys to fields). `defaults` are the hyperparameters of every new subnet (checked
+    ///         against the bounds).
     /// @param minLockCost floor of the lock cost, rao (NetworkMinLockCost).
     /// @param lockReductionInterval blocks over which the doubled lock decays back to the last lock,
     ///        at 1 TAO/block emission; scaled by the current emission (spec 4.1).
@@ -53,26 +53,7 @@ interface ISubnetRegistry {
         uint16 minTempo;
         uint16 maxTempo;
         uint16 minAllowedUids;
-        uint16 tempo;
-        uint16 maxUids;
-        uint16 maxValidators;
-        uint64 immunityPeriod;
-        uint16 minAllowedWeights;
-        uint64 weightsRateLimit;
-        uint64 activityCutoff;
-        uint16 kappa;
-        uint64 bondsMovingAverage;
-        uint16 bondsPenalty;
-        bool yuma3;
-        bool liquidAlphaEnabled;
-        uint16 alphaLow;
-        uint16 alphaHigh;
-        bool commitRevealEnabled;
-        uint64 commitRevealPeriod;
-        uint64 minBurn;
-        uint64 maxBurn;
-        uint64 weightsVersionKey;
-        uint64 servingRateLimit;
+        Hyperparameters defaults;
     }
 
     /// @notice The hyperparameters NeuronRegistry reads on every registration and serve (two slots).

@@ -106,12 +106,20 @@ def _as_tuple(where: str, abi_input: dict, value: dict) -> tuple:
     )
 
 
+def _merged(base: dict, override: dict) -> dict:
+    """``override`` over ``base``, nested objects (structs inside params) merged field by field."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def _constructor_args(name, abi, protocol, profile, overrides, genesis) -> list:
     ctor = next((i for i in abi if i["type"] == "constructor"), {"inputs": []})
     if name == "TaoToken":
         accounts = [to_checksum_address(a) for a, _ in genesis]
         return [protocol, accounts, [int(v) for _, v in genesis]]
-    params = {**load_profile(profile, name), **(overrides.get(name) or {})}
+    params = _merged(load_profile(profile, name), overrides.get(name) or {})
     return [protocol, *_struct_args(name, ctor["inputs"], params)]
 
 

@@ -11,7 +11,7 @@ import pytest
 from web3 import Web3
 
 from evmtensor.chain.anvil import Anvil
-from evmtensor.chain.deploy import deploy_protocol, load_deployment
+from evmtensor.chain.deploy import deploy_protocol, load_deployment, load_profile
 from evmtensor.errors import ConfigError, DeploymentError
 from evmtensor.paths import REPO_ROOT
 
@@ -88,3 +88,10 @@ def test_nested_struct_params_are_ordered_by_the_abi():
     assert _as_tuple("X", outer, {"limits": {"hi": 9, "lo": 1}, "tempo": 10}) == (10, (1, 9))
     with pytest.raises(ConfigError, match=r"X.limits params: unknown \['mid'\], missing \['hi'\]"):
         _as_tuple("X", outer, {"tempo": 10, "limits": {"lo": 1, "mid": 2}})
+
+
+def test_overrides_merge_into_nested_params_field_by_field(w3, accounts):
+    dep = deploy_protocol(w3, accounts[0], overrides={"SubnetRegistry": {"defaults": {"tempo": 77}}})
+    defaults = dep.contract("SubnetRegistry").functions.defaultHyperparameters().call()
+    profile = load_profile("devnet", "SubnetRegistry")["defaults"]
+    assert defaults[0] == 77 and defaults[1] == profile["maxUids"]

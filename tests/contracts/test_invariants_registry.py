@@ -26,7 +26,8 @@ SUBNET_LIMIT = 3
 
 def _overrides():
     return {"SubnetRegistry": {"subnetLimit": SUBNET_LIMIT, "networkImmunityPeriod": 4, "networkRateLimit": 0,
-                               "maxUids": MAX_UIDS, "maxValidators": 1, "minAllowedWeights": 1, "immunityPeriod": 3}}
+                               "defaults": {"maxUids": MAX_UIDS, "maxValidators": 1, "minAllowedWeights": 1,
+                                            "immunityPeriod": 3}}}
 
 
 class RegistryMachine:

@@ -73,7 +73,7 @@ def test_new_subnet_gets_default_hyperparameters(w3, deployment, subnets, accoun
     defaults = subnets.functions.defaultHyperparameters().call()
     assert tuple(subnets.functions.hyperparameters(netuid).call()) == tuple(defaults)
     p = _params(subnets)
-    assert (defaults[0], defaults[1]) == (p["tempo"], p["maxUids"])
+    assert tuple(defaults) == tuple(p["defaults"])
 
 
 def test_netuids_are_lowest_free_and_ascending(w3, deployment, subnets, accounts, send):
