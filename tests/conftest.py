@@ -14,6 +14,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
+import fuzz  # noqa: F401  (registers and loads the hypothesis profile)
 from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil
 from evmtensor.chain.deploy import deploy_protocol
 from evmtensor.chain.tx import send as _send

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from fuzz import examples
 from hypothesis import strategies as st
 
 CAP = 21 * 10**15
@@ -65,7 +66,7 @@ def test_emission_for_issuance_steps_exactly_at_threshold(token, k):
     assert at == BASE >> k
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(min_value=0, max_value=CAP + 10))
 def test_emission_for_issuance_matches_reference(token, issuance):
     assert token.functions.emissionForIssuance(issuance).call() == reference_emission(issuance)

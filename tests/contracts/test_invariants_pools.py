@@ -13,6 +13,7 @@ Invariants (DTAO spec 6.3, adapted):
 
 import pytest
 from hypothesis import HealthCheck, settings
+from fuzz import examples
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -138,7 +139,7 @@ def test_pools_invariants(w3, deployment, send, accounts):
     run_state_machine_as_test(
         Machine,
         settings=settings(
-            max_examples=8, stateful_step_count=12, deadline=None,
+            max_examples=examples(8), stateful_step_count=12, deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )

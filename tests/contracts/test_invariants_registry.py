@@ -10,6 +10,7 @@ Invariants after every step:
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from fuzz import examples
 from hypothesis import strategies as st
 
 from evmtensor.errors import ContractRevert
@@ -152,7 +153,7 @@ def test_registry_invariants(w3, accounts, send):
     RegistryMachine.actors, RegistryMachine.everyone = accounts[1:7], accounts
     RegistryMachine.prunes = RegistryMachine.replacements = 0
 
-    @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(6), deadline=None, suppress_health_check=list(HealthCheck))
     @given(ACTIONS)
     def run(actions):
         machine = RegistryMachine()

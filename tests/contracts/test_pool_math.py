@@ -6,6 +6,7 @@ reserve word is set directly with anvil_setStorageAt, so any reserve pair can be
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from fuzz import examples
 from hypothesis import strategies as st
 
 from evmtensor.chain import amm
@@ -16,7 +17,7 @@ try:
 except ImportError:
     from pools_helpers import MAX_UINT, TAO, PoolsKit
 
-FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture

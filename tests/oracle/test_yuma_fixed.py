@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 from hypothesis import given, settings
+from fuzz import examples
 from hypothesis import strategies as st
 
 from oracle.yuma import fixed as fx
@@ -27,19 +28,19 @@ def ref_exp(x: int) -> int:
     return (ONE << 32) // result if neg else result
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 2**40), st.integers(0, 2**34))
 def test_mul_is_floor_of_exact_product(a, b):
     assert int(fx.fx_mul(a, b)) == (a * b) >> 32
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(-(2**36), 2**36), st.integers(-(2**36), 2**36))
 def test_signed_mul_floors_toward_minus_infinity(a, b):
     assert int(fx.fx_mul_signed(a, b)) == (a * b) >> 32
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 2**40), st.integers(0, 2**61))
 def test_div_is_truncated_quotient_and_safe(a, b):
     expected = 0 if b == 0 else (a << 32) // b
@@ -53,7 +54,7 @@ def test_div_of_whole_numbers_cancels_common_factor():
     assert fx.fx_div(a, s).tolist() == [(int(x) << 32) // s for x in a]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(-20 * ONE, 20 * ONE))
 def test_exp_matches_crate_algorithm(x):
     assert int(fx.fx_exp(np.array([x]))[0]) == ref_exp(x)

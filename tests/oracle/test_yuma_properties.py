@@ -8,12 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
+from fuzz import examples
 from hypothesis import strategies as st
 from yuma_helpers import REPO, make_inputs
 
 from oracle.yuma import SparseMatrix, YumaParams, YumaVersion, encode_epoch, epoch_hash, run_epoch
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
