@@ -11,21 +11,17 @@ only on block.number - lastAccrualBlock, and mining 10,000 blocks on Anvil takes
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from eth_account import Account
 from web3 import Web3
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from evmtensor.chain.actions import register_subnet
+from evmtensor.chain.client import ChainClient
+from evmtensor.devtools.accounts import dev_account
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import deploy_protocol
+from evmtensor.units import MAX_UINT256 as MAX
+from evmtensor.units import RAO_PER_TAO as TAO
 
-from evmtensor.chain.actions import register_subnet  # noqa: E402
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
-from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.tx import send  # noqa: E402
-
-TAO = 10**9
-MAX = 2**256 - 1
 UNISWAP_V2_SWAP = 110_000
 GAS = 25_000_000
 
@@ -35,25 +31,24 @@ class _HighAnvil(Anvil):
         return super().command() + ["--number", "1000000"]
 
 
-def _register_subnet(dep, coldkey):
+def _register_subnet(client, coldkey):
     hotkey = Account.create()
-    return register_subnet(dep, coldkey, hotkey), hotkey
+    return register_subnet(client, coldkey, hotkey), hotkey
 
 
 def main() -> None:
-    Account.enable_unaudited_hdwallet_features()
-    accounts = [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(6)]
+    accounts = [dev_account(i) for i in range(6)]
     with _HighAnvil(accounts=6) as node:
         w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 120}))
-        dep = deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * TAO) for a in accounts])
-        pools, emission = dep.contract("StakingPools"), dep.contract("Emission")
-        a, b = _register_subnet(dep, accounts[1]), _register_subnet(dep, accounts[2])
+        client = ChainClient(w3, deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * TAO) for a in accounts]))
+        pools, emission = client.contract("StakingPools"), client.contract("Emission")
+        a, b = _register_subnet(client, accounts[1]), _register_subnet(client, accounts[2])
         staker, other = accounts[3], accounts[4]
         deadline = w3.eth.get_block("latest")["timestamp"] + 36_000
         rows: list[tuple[str, int]] = []
 
         def run(label, fn, who):
-            receipt = send(w3, fn, who, gas=GAS)
+            receipt = client.send(fn, who, gas=GAS)
             rows.append((label, receipt["gasUsed"]))
 
         run("stake (first stake of this coldkey)", pools.functions.stake(a[0], a[1].address, 10 * TAO, MAX, deadline), staker)

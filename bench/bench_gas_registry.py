@@ -10,38 +10,32 @@ page) plus the subnet header.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+from web3.logs import DISCARD
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from eth_account import Account  # noqa: E402
-from web3 import HTTPProvider, Web3  # noqa: E402
-from web3.logs import DISCARD  # noqa: E402
-
-from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt  # noqa: E402
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
-from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.tx import send  # noqa: E402
+from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt
+from evmtensor.chain.client import ChainClient
+from evmtensor.devtools.accounts import dev_account
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import deploy_protocol
 
 UIDS = 256
 
 
 def _accounts(n: int = 10) -> list:
-    Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(n)]
+    return [dev_account(i) for i in range(n)]
 
 
 class Bench:
-    def __init__(self, w3: Web3, deployment, accounts):
-        self.w3, self.d, self.accounts = w3, deployment, accounts
-        self.subnets = deployment.contract("SubnetRegistry")
-        self.neurons = deployment.contract("NeuronRegistry")
-        self.views = deployment.contract("MetagraphViews")
+    def __init__(self, w3: Web3, client, accounts):
+        self.w3, self.d, self.accounts = w3, client, accounts
+        self.subnets = client.contract("SubnetRegistry")
+        self.neurons = client.contract("NeuronRegistry")
+        self.views = client.contract("MetagraphViews")
 
     def send(self, fn_call, sender) -> dict:
-        return send(self.w3, fn_call, sender)
+        return self.d.send(fn_call, sender)
 
     def register_subnet(self, coldkey, hotkey=None) -> tuple[int, int]:
         receipt = register_subnet_receipt(self.d, coldkey, hotkey or Account.create())
@@ -65,9 +59,9 @@ def run() -> list[tuple[str, int]]:
     with Anvil(accounts=10) as anvil:
         w3 = Web3(HTTPProvider(anvil.url))
         accounts = _accounts()
-        deployment = deploy_protocol(w3, accounts[0], profile="devnet",
-                                     genesis=[(a.address, 1_000_000 * 10**9) for a in accounts])
-        b = Bench(w3, deployment, accounts)
+        client = ChainClient(w3, deploy_protocol(w3, accounts[0], profile="devnet",
+                                                 genesis=[(a.address, 1_000_000 * 10**9) for a in accounts]))
+        b = Bench(w3, client, accounts)
         owner = accounts[1]
 
         gas, netuid = b.register_subnet(owner)

@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from evmtensor.protocol import (  # noqa: E402
+from evmtensor.protocol import (
     BACKEND,
     TEXT_TASK,
     Axon,
@@ -38,8 +37,8 @@ from evmtensor.protocol import (  # noqa: E402
     TextResponse,
     recover_address,
 )
-from evmtensor.protocol import canonical as c  # noqa: E402
-from evmtensor.protocol.crypto import keccak  # noqa: E402
+from evmtensor.protocol import canonical as c
+from evmtensor.protocol.crypto import keccak
 
 ANCHOR_VENV = ROOT / "bench" / ".venv-bittensor"
 ANCHOR_HOME = ROOT / "bench" / ".home"

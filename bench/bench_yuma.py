@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oracle.yuma import EpochInputs, SparseMatrix, YumaParams, run_epoch  # noqa: E402
+from oracle.yuma import EpochInputs, SparseMatrix, YumaParams, run_epoch
 
 SCENARIOS = [(256, 64), (1024, 128), (4096, 256)]
 DENSITIES = [1.0, 0.1]

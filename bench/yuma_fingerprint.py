@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_yuma import make_inputs  # noqa: E402
-from oracle.yuma import encode_epoch, run_epoch  # noqa: E402
-from oracle.yuma.replay import replay_file  # noqa: E402
+from bench_yuma import make_inputs
+from oracle.yuma import encode_epoch, run_epoch
+from oracle.yuma.replay import replay_file
 
 
 def _digest(pairs) -> str:

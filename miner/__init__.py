@@ -9,8 +9,8 @@ import json
 import logging
 from pathlib import Path
 
-from evmtensor.chain.connect import connect
-from evmtensor.chain.deploy import load_deployment
+from evmtensor.chain.client import ChainClient
+from evmtensor.chain.metagraph import chain_registry
 from evmtensor.protocol import (
     TEXT_TASK,
     Axon,
@@ -22,7 +22,6 @@ from evmtensor.protocol import (
     TextRequest,
     TextResponse,
 )
-from evmtensor.protocol.metagraph import chain_registry
 from evmtensor.protocol.registry import Registry
 
 __all__ = ["build_axon", "chain_registry_for", "echo", "load_registry"]
@@ -52,9 +51,7 @@ def chain_registry_for(deployment_file: Path, rpc_url: str, netuid: int) -> Regi
     Raises:
         EvmTensorError: the endpoint is unreachable or the deployment is not on it.
     """
-    w3 = connect(rpc_url)
-    deployment = load_deployment(deployment_file, w3)
-    return chain_registry(w3, deployment.contract("MetagraphViews"), netuid)
+    return chain_registry(ChainClient.connect(rpc_url, deployment_file), netuid)
 
 
 def build_axon(

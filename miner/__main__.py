@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from evmtensor.protocol import run_forever
-from evmtensor.wallet.cli_options import hotkey_signer, wallet_options
+from evmtensor.cli.errors import CliCommand
+from evmtensor.cli.options import hotkey_signer, wallet_options
 from evmtensor.errors import EvmTensorError
 from evmtensor.protocol.registry import Registry
 from miner import build_axon, chain_registry_for, load_registry
@@ -22,7 +23,7 @@ from miner import build_axon, chain_registry_for, load_registry
 log = logging.getLogger("miner")
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=CliCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @wallet_options(signs="responses")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8091, show_default=True, type=int, help="Port to bind (0: any).")
@@ -72,4 +73,4 @@ def _registry(allow, registry_file, deployment, netuid, rpc_url) -> Registry:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="python -m miner")

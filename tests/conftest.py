@@ -11,15 +11,13 @@ import subprocess
 import time
 
 import pytest
-from eth_account import Account
 from web3 import Web3
 
 import fuzz  # noqa: F401  (registers and loads the hypothesis profile)
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil
-from evmtensor.chain.deploy import deploy_protocol
-from evmtensor.chain.tx import send as _send
-
-Account.enable_unaudited_hdwallet_features()
+from evmtensor.chain.client import ChainClient
+from evmtensor.devtools.accounts import dev_account
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import deploy_protocol
 
 GENESIS_TAO = 100_000 * 10**9  # rao per development account
 N_ACCOUNTS = 10
@@ -39,10 +37,7 @@ def w3(anvil) -> Web3:
 @pytest.fixture(scope="session")
 def accounts():
     """Anvil's funded development accounts as local signers (index 0 deploys)."""
-    return [
-        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
-        for i in range(N_ACCOUNTS)
-    ]
+    return [dev_account(i) for i in range(N_ACCOUNTS)]
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +47,12 @@ def deployment(w3, accounts):
     dep = deploy_protocol(w3, accounts[0], profile="devnet", genesis=genesis)
     w3.provider.make_request("evm_mine", [])
     return dep
+
+
+@pytest.fixture(scope="session")
+def client(w3, deployment) -> ChainClient:
+    """The chain client on the session's deployment (decodes reverts by its ABIs)."""
+    return ChainClient(w3, deployment)
 
 
 @pytest.fixture(autouse=True)
@@ -69,13 +70,9 @@ def _chain_isolation(request):
 
 
 @pytest.fixture
-def send(w3):
+def send(client):
     """``send(fn_call, account, value=0) -> receipt``; reverts raise ContractRevert."""
-
-    def _do(fn_call, account, **kwargs):
-        return _send(w3, fn_call, account, **kwargs)
-
-    return _do
+    return client.send
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from evmtensor.wallet.cli_options import hotkey_signer, wallet_options
+from evmtensor.cli.errors import CliCommand
+from evmtensor.cli.options import hotkey_signer, wallet_options
 from validator import parse_target, query_axons
 
 
@@ -25,7 +26,7 @@ def _targets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
         raise click.BadParameter(str(exc)) from exc
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=CliCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @wallet_options(signs="requests")
 @click.option("--axon", "targets", multiple=True, required=True, callback=_targets,
               metavar="URL@HOTKEY",
@@ -55,4 +56,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="python -m validator")

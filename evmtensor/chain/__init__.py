@@ -1,17 +1,21 @@
-"""Chain access: compiling the contracts, running Anvil, deploying, calling contracts."""
+"""The chain runtime: the deployment file, the client every component acts through, the user
+actions, struct views, the metagraph loader, EIP-712 typed data and revert decoding.
 
-from evmtensor.chain.anvil import Anvil
-from evmtensor.chain.compiler import compile_contracts
+Nothing here compiles contracts or runs a node: that is :mod:`evmtensor.devtools`, which a miner
+on another host reading a deployment file never needs.
+"""
+
+from evmtensor.chain.client import ChainClient
 from evmtensor.chain.connect import connect
-from evmtensor.chain.deploy import Deployment, deploy_protocol, load_deployment
+from evmtensor.chain.deployment import Deployment, load_deployment
 from evmtensor.chain.errors import decode_revert
+from evmtensor.chain.views import Record
 
 __all__ = [
-    "Anvil",
+    "ChainClient",
     "Deployment",
-    "compile_contracts",
+    "Record",
     "connect",
     "decode_revert",
-    "deploy_protocol",
     "load_deployment",
 ]

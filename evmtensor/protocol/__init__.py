@@ -22,7 +22,6 @@ from evmtensor.protocol.errors import (
     ResponseUnverified,
     SignatureInvalid,
 )
-from evmtensor.protocol.metagraph import chain_registry, metagraph_loader
 from evmtensor.protocol.nonces import NonceStore
 from evmtensor.protocol.registry import (
     BlockCachedRegistry,
@@ -66,8 +65,6 @@ __all__ = [
     "TextRequest",
     "TextResponse",
     "by_stake",
-    "chain_registry",
-    "metagraph_loader",
     "recover_address",
     "require_permit",
     "run_forever",

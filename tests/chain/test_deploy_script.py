@@ -8,10 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from web3 import Web3
 
-from evmtensor.chain.anvil import Anvil
-from evmtensor.chain.deploy import deploy_protocol, load_deployment, load_profile
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.chain import ChainClient, load_deployment
+from evmtensor.devtools.compiler import compile_contracts
+from evmtensor.devtools.deploy import deploy_protocol, load_profile
 from evmtensor.errors import ConfigError, DeploymentError
 from evmtensor.paths import REPO_ROOT
 
@@ -37,24 +38,43 @@ def test_deploys_to_a_given_rpc_url_and_out_file(tmp_path):
     with Anvil() as node:
         result = _run("--rpc-url", node.url, "--out", str(tmp_path / "d.json"))
         assert result.returncode == 0, result.stderr
-        dep = load_deployment(tmp_path / "d.json", Web3(Web3.HTTPProvider(node.url)))
-        assert dep.contract("TaoToken").functions.decimals().call() == 9
+        client = ChainClient.connect(node.url, tmp_path / "d.json")
+        assert client.view("TaoToken", "decimals") == 9
 
 
 def test_unreachable_rpc_is_a_clear_error(tmp_path):
     result = _run("--rpc-url", "http://127.0.0.1:9", "--out", str(tmp_path / "d.json"))
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr and "deploy failed" in result.stderr
+    assert "Traceback" not in result.stderr and "Error: no JSON-RPC endpoint answers" in result.stderr
 
 
-def test_deployment_file_for_another_chain_is_refused(tmp_path, w3, deployment):
+def test_deployment_file_for_another_chain_is_refused(tmp_path, anvil, deployment):
     path = tmp_path / "d.json"
     deployment.save(path)
     raw = json.loads(path.read_text())
     raw["chainId"] = 1
     path.write_text(json.dumps(raw))
     with pytest.raises(DeploymentError, match="chain 1"):
-        load_deployment(path, w3)
+        ChainClient.connect(anvil.url, path)
+
+
+def test_deployment_with_no_code_on_the_chain_is_refused(tmp_path, anvil, deployment):
+    path = tmp_path / "d.json"
+    deployment.save(path)
+    raw = json.loads(path.read_text())
+    raw["addresses"]["StakingPools"] = "0x" + "11" * 20
+    path.write_text(json.dumps(raw))
+    with pytest.raises(DeploymentError, match=r"no code .*\['StakingPools'\]"):
+        ChainClient.connect(anvil.url, path)
+
+
+def test_corrupt_deployment_file_is_a_deployment_error(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text("{not json")
+    with pytest.raises(DeploymentError, match="corrupt"):
+        load_deployment(path)
+    with pytest.raises(DeploymentError, match="no deployment file"):
+        load_deployment(tmp_path / "missing.json")
 
 
 def test_unknown_profile_field_is_refused(w3, accounts):
@@ -70,18 +90,23 @@ def test_unknown_profile_is_refused(w3, accounts):
 def test_both_profiles_deploy_the_same_code_with_different_parameters(w3, accounts):
     devnet = deploy_protocol(w3, accounts[0], profile="devnet")
     mainnet = deploy_protocol(w3, accounts[0], profile="mainnet")
+    def metadata(code: bytes) -> bytes:
+        """solc's CBOR trailer (length in the last two bytes): it hashes the source and settings."""
+        return code[-(int.from_bytes(code[-2:], "big") + 2):]
+
+    artifacts = compile_contracts()
     for name in ("SubnetRegistry", "StakingPools", "Emission", "NeuronRegistry"):
-        assert w3.eth.get_code(devnet.addresses[name]) != b""
-        dev_params = devnet.contract(name).functions.params().call()
-        main_params = mainnet.contract(name).functions.params().call()
-        assert len(dev_params) == len(main_params)
-    tempo = {p: d.contract("SubnetRegistry").functions.defaultHyperparameters().call()[0]
+        built = metadata(bytes.fromhex(artifacts[name]["deployedBytecode"][2:]))
+        assert len(built) > 40
+        assert metadata(bytes(w3.eth.get_code(devnet.addresses[name]))) == built, name
+        assert metadata(bytes(w3.eth.get_code(mainnet.addresses[name]))) == built, name
+    tempo = {p: ChainClient(w3, d).view("SubnetRegistry", "defaultHyperparameters").tempo
              for p, d in (("devnet", devnet), ("mainnet", mainnet))}
     assert tempo["mainnet"] == 360 and tempo["devnet"] < 360
 
 
 def test_nested_struct_params_are_ordered_by_the_abi():
-    from evmtensor.chain.deploy import _as_tuple
+    from evmtensor.devtools.deploy import _as_tuple
 
     inner = {"name": "limits", "type": "tuple", "components": [{"name": "lo", "type": "uint8"}, {"name": "hi", "type": "uint8"}]}
     outer = {"name": "params", "type": "tuple", "components": [{"name": "tempo", "type": "uint16"}, inner]}
@@ -92,6 +117,6 @@ def test_nested_struct_params_are_ordered_by_the_abi():
 
 def test_overrides_merge_into_nested_params_field_by_field(w3, accounts):
     dep = deploy_protocol(w3, accounts[0], overrides={"SubnetRegistry": {"defaults": {"tempo": 77}}})
-    defaults = dep.contract("SubnetRegistry").functions.defaultHyperparameters().call()
+    defaults = ChainClient(w3, dep).view("SubnetRegistry", "defaultHyperparameters")
     profile = load_profile("devnet", "SubnetRegistry")["defaults"]
-    assert defaults[0] == 77 and defaults[1] == profile["maxUids"]
+    assert defaults.tempo == 77 and defaults.maxUids == profile["maxUids"]

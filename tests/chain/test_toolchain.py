@@ -10,9 +10,9 @@ import pytest
 import solcx
 from web3 import Web3
 
-from evmtensor.chain.anvil import Anvil
-from evmtensor.chain.compiler import EIP170_LIMIT, CompileError, compile_contracts
-from evmtensor.chain.deploy import DEPLOY_ORDER
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.compiler import EIP170_LIMIT, CompileError, compile_contracts
+from evmtensor.devtools.deploy import DEPLOY_ORDER
 from evmtensor.paths import SOLC_SHIM
 
 SOURCE = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.28;\ncontract A { function f() external pure returns (uint256) { return 7; } }\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from eth_account import Account
 
 from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt
-from evmtensor.chain.tx import call
 
 TAO = 10**9
 MAX_UINT = 2**256 - 1
@@ -16,25 +15,25 @@ def new_key():
     return Account.create()
 
 
-def register_subnet(deployment, coldkey, hotkey=None, max_lock=MAX_UINT):
+def register_subnet(client, coldkey, hotkey=None, max_lock=MAX_UINT):
     """Registers a subnet owned by `coldkey`; returns (netuid, hotkey, receipt)."""
     hotkey = hotkey or new_key()
-    receipt = register_subnet_receipt(deployment, coldkey, hotkey, max_lock)
-    (event,) = events(deployment.contract("SubnetRegistry").events.SubnetRegistered, receipt)
+    receipt = register_subnet_receipt(client, coldkey, hotkey, max_lock)
+    (event,) = events(client.contract("SubnetRegistry").events.SubnetRegistered, receipt)
     return event.args.netuid, hotkey, receipt
 
 
-def register_neuron(deployment, netuid: int, coldkey, hotkey=None, max_burn=MAX_UINT):
+def register_neuron(client, netuid: int, coldkey, hotkey=None, max_burn=MAX_UINT):
     """Registers `hotkey` (fresh if None) on `netuid` for `coldkey`; returns (uid, hotkey, receipt)."""
     hotkey = hotkey or new_key()
-    receipt = register_neuron_receipt(deployment, netuid, coldkey, hotkey, max_burn)
-    (event,) = events(deployment.contract("NeuronRegistry").events.NeuronRegistered, receipt)
+    receipt = register_neuron_receipt(client, netuid, coldkey, hotkey, max_burn)
+    (event,) = events(client.contract("NeuronRegistry").events.NeuronRegistered, receipt)
     return event.args.uid, hotkey, receipt
 
 
-def set_hyperparameters(deployment, send, netuid: int, owner, **changes):
+def set_hyperparameters(client, send, netuid: int, owner, **changes):
     """Reads `netuid`'s hyperparameters, applies `changes` and writes them back as `owner`."""
-    subnets = deployment.contract("SubnetRegistry")
+    subnets = client.contract("SubnetRegistry")
     hp = subnets.functions.hyperparameters(netuid).call()
     names = [c["name"] for c in _hp_components(subnets)]
     values = dict(zip(names, hp))
@@ -42,8 +41,8 @@ def set_hyperparameters(deployment, send, netuid: int, owner, **changes):
     return send(subnets.functions.setHyperparameters(netuid, tuple(values[n] for n in names)), owner)
 
 
-def hyperparameters(deployment, netuid: int) -> dict:
-    subnets = deployment.contract("SubnetRegistry")
+def hyperparameters(client, netuid: int) -> dict:
+    subnets = client.contract("SubnetRegistry")
     names = [c["name"] for c in _hp_components(subnets)]
     return dict(zip(names, subnets.functions.hyperparameters(netuid).call()))
 
@@ -60,15 +59,16 @@ def mine_blocks(w3, n: int) -> None:
 CONTRACTS = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews")
 
 
-def send_as(w3, address: str, fn_call):
+def send_as(client, address: str, fn_call):
     """Sends `fn_call` from `address` impersonated on Anvil (a protocol contract, the settlement).
 
     A revert surfaces first, as a ContractRevert, from an eth_call.
     """
+    w3 = client.w3
     w3.provider.make_request("anvil_impersonateAccount", [address])
     w3.provider.make_request("anvil_setBalance", [address, hex(10**20)])
     try:
-        call(fn_call, sender=address)
+        client.call(fn_call, sender=address)
         receipt = w3.eth.wait_for_transaction_receipt(fn_call.transact({"from": address, "gas": 25_000_000}))
         assert receipt.status == 1
         return receipt
@@ -76,10 +76,10 @@ def send_as(w3, address: str, fn_call):
         w3.provider.make_request("anvil_stopImpersonatingAccount", [address])
 
 
-def protocol_address(deployment, field: str) -> str:
+def protocol_address(client, field: str) -> str:
     from web3 import Web3
 
-    addresses = deployment.contract("TaoToken").functions.protocolAddresses().call()
+    addresses = client.contract("TaoToken").functions.protocolAddresses().call()
     fields = ("tao", "subnets", "neurons", "pools", "emission", "settlement")
     return Web3.to_checksum_address(addresses[fields.index(field)])
 
@@ -95,23 +95,25 @@ GENESIS_TAO = 1_000_000 * TAO
 
 
 def deploy_with(w3, accounts, overrides: dict):
-    """Deploys a fresh devnet protocol with `overrides`, funding `accounts` with TAO at genesis."""
-    from evmtensor.chain.deploy import deploy_protocol
+    """A client on a fresh devnet protocol deployed with `overrides`, `accounts` funded at genesis."""
+    from evmtensor.chain.client import ChainClient
+    from evmtensor.devtools.deploy import deploy_protocol
 
-    return deploy_protocol(
+    dep = deploy_protocol(
         w3, accounts[0], profile="devnet", overrides=overrides, genesis=[(a.address, GENESIS_TAO) for a in accounts]
     )
+    return ChainClient(w3, dep)
 
 
-def balance(deployment, address: str) -> int:
-    return deployment.contract("TaoToken").functions.balanceOf(address).call()
+def balance(client, address: str) -> int:
+    return client.contract("TaoToken").functions.balanceOf(address).call()
 
 
-def drain_tao(deployment, send, account, sink, keep: int = 0) -> None:
+def drain_tao(client, send, account, sink, keep: int = 0) -> None:
     """Moves all but `keep` of `account`'s TAO to `sink` (to test uncovered costs)."""
-    amount = balance(deployment, account.address) - keep
+    amount = balance(client, account.address) - keep
     if amount > 0:
-        send(deployment.contract("TaoToken").functions.transfer(sink.address, amount), account)
+        send(client.contract("TaoToken").functions.transfer(sink.address, amount), account)
 
 
 WAD = 10**18

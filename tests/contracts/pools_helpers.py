@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
 
-from evmtensor.chain.actions import chain_deadline
 from evmtensor.chain.amm import Pool
-from evmtensor.chain.tx import call
 
 try:
     from .core_helpers import events, register_subnet, send_as
@@ -91,13 +89,13 @@ ZERO = "0x0000000000000000000000000000000000000000"
 
 
 class PoolsKit:
-    """The pools/emission tests' toolbox over one deployment (a subnet, a staker, raw access)."""
+    """The pools/emission tests' toolbox over one client (a subnet, a staker, raw access)."""
 
-    def __init__(self, w3, deployment, send, accounts):
-        self.w3, self.deployment, self._send, self.accounts = w3, deployment, send, accounts
-        self.pools = deployment.contract("StakingPools")
-        self.emission = deployment.contract("Emission")
-        self.tao = deployment.contract("TaoToken")
+    def __init__(self, w3, client, send, accounts):
+        self.w3, self.client, self._send, self.accounts = w3, client, send, accounts
+        self.pools = client.contract("StakingPools")
+        self.emission = client.contract("Emission")
+        self.tao = client.contract("TaoToken")
         self.owner = accounts[1]
         self.staker = accounts[2]
         self.netuid = None
@@ -117,20 +115,20 @@ class PoolsKit:
         return self._send(fn, sender, gas=gas)
 
     def deadline(self, seconds: int = 3600) -> int:
-        return chain_deadline(self.deployment, seconds)
+        return self.client.deadline(seconds)
 
     def call(self, fn, sender):
         """eth_call `fn` as `sender`; a revert is raised as a decoded ContractRevert."""
-        return call(fn, sender=getattr(sender, "address", sender))
+        return self.client.call(fn, sender=getattr(sender, "address", sender))
 
     def send_as(self, address: str, fn):
         """Sends `fn` from an impersonated `address` (a protocol contract or the settlement)."""
-        return send_as(self.w3, address, fn)
+        return send_as(self.client, address, fn)
 
     # -------------------------------------------------------------- setup
     def open_subnet(self, owner=None):
         """Registers a subnet (owner = accounts[1] unless given); sets self.netuid/self.hotkey."""
-        netuid, hotkey, _ = register_subnet(self.deployment, owner or self.owner)
+        netuid, hotkey, _ = register_subnet(self.client, owner or self.owner)
         if self.netuid is None:
             self.netuid, self.hotkey = netuid, hotkey
         return netuid, hotkey

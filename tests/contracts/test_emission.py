@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from web3 import Web3
 
-from evmtensor.chain.anvil import Anvil
-from evmtensor.chain.deploy import deploy_protocol
-from evmtensor.chain.tx import send as tx_send
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import deploy_protocol
+from evmtensor.chain.client import ChainClient
 
 try:
     from .pools_helpers import TAO, PoolsKit, SubnetRef, event_args, reference_accrual
@@ -34,7 +34,7 @@ def _deploy(w3, accounts, supply_below_halving=None, overrides=None):
     if supply_below_halving is not None:
         rest = 10_500_000 * TAO - supply_below_halving - 100_000 * TAO * (len(accounts) - 1)
         genesis[-1] = (accounts[-1].address, rest)
-    return deploy_protocol(w3, accounts[0], profile="devnet", genesis=genesis, overrides=overrides)
+    return ChainClient(w3, deploy_protocol(w3, accounts[0], profile="devnet", genesis=genesis, overrides=overrides))
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +51,8 @@ def high(high_w3, accounts):
     high_w3.provider.make_request("evm_revert", [snap])
 
 
-def _kit(w3, deployment, accounts) -> PoolsKit:
-    def send(fn, account, gas=None):
-        return tx_send(w3, fn, account, gas=gas)
-
-    return PoolsKit(w3, deployment, send, accounts)
+def _kit(w3, client, accounts) -> PoolsKit:
+    return PoolsKit(w3, client, client.send, accounts)
 
 
 def _market(kit, accounts, n_subnets=3):
@@ -179,14 +176,14 @@ def test_accrual_is_capped_per_call(high, accounts):
     assert kit.emission.functions.lastAccrualBlock().call() == start + 200
 
 
-def test_accrue_records_the_block(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def test_accrue_records_the_block(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.send(kit.emission.functions.accrue(), accounts[9], gas=25_000_000)
     assert kit.emission.functions.lastAccrualBlock().call() == w3.eth.block_number
 
 
-def test_drain_pending_returns_and_zeroes(w3, deployment, send, accounts, mine):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def test_drain_pending_returns_and_zeroes(w3, client, send, accounts, mine):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     mine(10)
     kit.send(kit.emission.functions.accrue(), accounts[9], gas=25_000_000)
@@ -198,15 +195,15 @@ def test_drain_pending_returns_and_zeroes(w3, deployment, send, accounts, mine):
     assert tuple(kit.emission.functions.pending(kit.netuid).call()) == (0, 0, 0, 0)
 
 
-def test_RevertWhen_drain_pending_not_from_settlement(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def test_RevertWhen_drain_pending_not_from_settlement(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     with pytest.raises(Exception) as exc:
         kit.call(kit.emission.functions.drainPending(1), accounts[1])
     assert getattr(exc.value, "name", "") == "ProtocolUnauthorizedCaller"
 
 
-def test_RevertWhen_pool_hooks_not_from_pools(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def test_RevertWhen_pool_hooks_not_from_pools(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     for fn in (kit.emission.functions.poolCreated(3, TAO), kit.emission.functions.poolDissolved(3)):
         with pytest.raises(Exception) as exc:
             kit.call(fn, accounts[1])

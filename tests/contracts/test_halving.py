@@ -47,8 +47,8 @@ VECTORS = [
 
 
 @pytest.fixture
-def token(deployment):
-    return deployment.contract("TaoToken")
+def token(client):
+    return client.contract("TaoToken")
 
 
 @pytest.mark.parametrize(("issuance", "expected"), VECTORS)

@@ -32,8 +32,8 @@ EXPECTED = {
 }
 
 
-def test_pools_invariants(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def test_pools_invariants(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     nets = [kit.open_subnet(owner=accounts[1 + i]) for i in range(SUBNETS)]
     hotkeys = [h.address for _, h in nets]
     netuids = [n for n, _ in nets]

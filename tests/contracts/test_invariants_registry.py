@@ -38,20 +38,20 @@ class RegistryMachine:
     draws almost no steps here), with the invariants checked after every action.
     """
 
-    w3 = deployment = send = actors = everyone = None
+    w3 = client = send = actors = everyone = None
     prunes = replacements = 0
 
     def start(self):
         self.snapshot = self.w3.provider.make_request("evm_snapshot", [])["result"]
         self.hotkeys = [new_key() for _ in range(HOTKEYS)]
         self.owner_of = {}  # ghost: hotkey -> first coldkey
-        self.token = self.deployment.contract("TaoToken")
-        self.neurons = self.deployment.contract("NeuronRegistry")
-        self.subnets = self.deployment.contract("SubnetRegistry")
+        self.token = self.client.contract("TaoToken")
+        self.neurons = self.client.contract("NeuronRegistry")
+        self.subnets = self.client.contract("SubnetRegistry")
         actors = {a.address for a in self.actors}
-        self.holders = sorted(actors) + [self.deployment.addresses[n] for n in CONTRACTS]
+        self.holders = sorted(actors) + [self.client.deployment.addresses[n] for n in CONTRACTS]
         # Accounts outside the actor set never move TAO here: sum them once.
-        self.idle = sum(balance(self.deployment, a.address) for a in self.everyone if a.address not in actors)
+        self.idle = sum(balance(self.client, a.address) for a in self.everyone if a.address not in actors)
 
     def teardown(self):
         if getattr(self, "snapshot", None):
@@ -64,9 +64,9 @@ class RegistryMachine:
         owner = self.owner_of.get(hotkey.address)
         full = self.subnets.functions.subnetCount().call() >= SUBNET_LIMIT
         all_immune = full and self.subnets.functions.pruneCandidate().call() == 0
-        before = balance(self.deployment, coldkey.address)
+        before = balance(self.client, coldkey.address)
         try:
-            netuid, _, receipt = register_subnet(self.deployment, coldkey, hotkey=hotkey)
+            netuid, _, receipt = register_subnet(self.client, coldkey, hotkey=hotkey)
         except ContractRevert as exc:
             # The subnet limit is checked before the owner hotkey (pruning comes first).
             expected = "SubnetLimitAllImmune" if all_immune else (
@@ -77,7 +77,7 @@ class RegistryMachine:
         self.owner_of.setdefault(hotkey.address, coldkey.address)
         type(self).prunes += len(events(self.subnets.events.SubnetPruned, receipt))
         lock = self.subnets.functions.subnetInfo(netuid).call()[3]
-        assert balance(self.deployment, coldkey.address) == before - lock
+        assert balance(self.client, coldkey.address) == before - lock
 
     def register_neuron(self, actor, key, pick):
         active = self.subnets.functions.activeNetuids().call()
@@ -91,7 +91,7 @@ class RegistryMachine:
         blocked = n >= MAX_UIDS and not self.neurons.functions.pruneCandidate(netuid).call()[0]
         supply = self.token.functions.totalSupply().call()
         try:
-            uid, _, receipt = register_neuron(self.deployment, netuid, coldkey, hotkey=hotkey)
+            uid, _, receipt = register_neuron(self.client, netuid, coldkey, hotkey=hotkey)
         except ContractRevert as exc:
             if already:
                 expected = {"NeuronRegistryAlreadyRegistered"}
@@ -120,7 +120,7 @@ class RegistryMachine:
         if not hasattr(self, "token"):
             return
         supply = self.token.functions.totalSupply().call()
-        assert supply == self.idle + sum(balance(self.deployment, a) for a in self.holders)
+        assert supply == self.idle + sum(balance(self.client, a) for a in self.holders)
         for netuid in self.subnets.functions.activeNetuids().call():
             infos = self.neurons.functions.neurons(netuid, 0, 64).call()
             n = self.neurons.functions.subnetN(netuid).call()
@@ -148,8 +148,8 @@ ACTIONS = st.lists(
 
 @pytest.mark.slow
 def test_registry_invariants(w3, accounts, send):
-    deployment = deploy_with(w3, accounts, _overrides())
-    RegistryMachine.w3, RegistryMachine.deployment, RegistryMachine.send = w3, deployment, staticmethod(send)
+    client = deploy_with(w3, accounts, _overrides())
+    RegistryMachine.w3, RegistryMachine.client, RegistryMachine.send = w3, client, staticmethod(send)
     RegistryMachine.actors, RegistryMachine.everyone = accounts[1:7], accounts
     RegistryMachine.prunes = RegistryMachine.replacements = 0
 

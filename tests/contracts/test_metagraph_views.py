@@ -2,7 +2,6 @@
 
 import pytest
 
-from evmtensor.chain.actions import chain_deadline
 
 try:
     from .core_helpers import (
@@ -24,22 +23,22 @@ PAGE_FIELDS = (
 
 
 @pytest.fixture
-def views(deployment):
-    return deployment.contract("MetagraphViews")
+def views(client):
+    return client.contract("MetagraphViews")
 
 
 @pytest.fixture
-def populated(w3, deployment, accounts, send):
+def populated(w3, client, accounts, send):
     """Subnet 1 (owner accounts[1]) with 5 more neurons of accounts[2..3], one axon, one stake."""
-    netuid, owner_hotkey, _ = register_subnet(deployment, accounts[1])
+    netuid, owner_hotkey, _ = register_subnet(client, accounts[1])
     hotkeys = [owner_hotkey]
     for i in range(5):
-        hotkeys.append(register_neuron(deployment, netuid, accounts[2 + i % 2])[1])
+        hotkeys.append(register_neuron(client, netuid, accounts[2 + i % 2])[1])
     fund_eth(w3, hotkeys[3].address)
-    neurons = deployment.contract("NeuronRegistry")
+    neurons = client.contract("NeuronRegistry")
     send(neurons.functions.serveAxon(netuid, (10 << 24) + 7, 8091, 4, 4, 3), hotkeys[3])
-    pools = deployment.contract("StakingPools")
-    send(pools.functions.stake(netuid, hotkeys[2].address, 5 * TAO, MAX_UINT, chain_deadline(deployment)), accounts[4])
+    pools = client.contract("StakingPools")
+    send(pools.functions.stake(netuid, hotkeys[2].address, 5 * TAO, MAX_UINT, client.deadline()), accounts[4])
     return netuid, hotkeys
 
 
@@ -47,10 +46,10 @@ def _page(views, netuid, start, count):
     return dict(zip(PAGE_FIELDS, views.functions.metagraph(netuid, start, count).call()))
 
 
-def test_subnet_header(w3, deployment, views, populated, accounts):
+def test_subnet_header(w3, client, views, populated, accounts):
     netuid, hotkeys = populated
     v = dict(zip(SUBNET_FIELDS, views.functions.subnet(netuid).call()))
-    subnets, neurons, pools = (deployment.contract(n) for n in ("SubnetRegistry", "NeuronRegistry", "StakingPools"))
+    subnets, neurons, pools = (client.contract(n) for n in ("SubnetRegistry", "NeuronRegistry", "StakingPools"))
     assert v["exists"] and v["netuid"] == netuid
     assert (v["ownerColdkey"], v["ownerHotkey"]) == (accounts[1].address, hotkeys[0].address)
     assert v["n"] == 6
@@ -66,15 +65,15 @@ def test_unknown_subnet_header(views):
     assert not v["exists"] and v["n"] == 0
 
 
-def test_subnets_lists_every_subnet(w3, deployment, views, populated, accounts, send):
-    register_subnet(deployment, accounts[5])
+def test_subnets_lists_every_subnet(w3, client, views, populated, accounts, send):
+    register_subnet(client, accounts[5])
     assert [s[0] for s in views.functions.subnets().call()] == [1, 2]
 
 
-def test_metagraph_parallel_arrays(w3, deployment, views, populated, accounts):
+def test_metagraph_parallel_arrays(w3, client, views, populated, accounts):
     netuid, hotkeys = populated
     page = _page(views, netuid, 0, 256)
-    pools = deployment.contract("StakingPools")
+    pools = client.contract("StakingPools")
     assert page["n"] == 6 and page["start"] == 0
     assert page["hotkeys"] == [h.address for h in hotkeys]
     assert page["coldkeys"] == [accounts[1].address] + [accounts[2 + i % 2].address for i in range(5)]
@@ -87,11 +86,11 @@ def test_metagraph_parallel_arrays(w3, deployment, views, populated, accounts):
     assert all(tuple(a) == (0, 0, 0, 0, 0, 0) for i, a in enumerate(page["axons"]) if i != 3)
 
 
-def test_metagraph_shows_epoch_records(w3, deployment, views, populated):
+def test_metagraph_shows_epoch_records(w3, client, views, populated):
     netuid, _ = populated
-    neurons = deployment.contract("NeuronRegistry")
+    neurons = client.contract("NeuronRegistry")
     records = [(i * 10, i, 2 * i, i % 2 == 0) for i in range(6)]
-    send_as(w3, protocol_address(deployment, "settlement"),
+    send_as(client, protocol_address(client, "settlement"),
             neurons.functions.recordEpoch(netuid, w3.eth.block_number, 0, records))
     page = _page(views, netuid, 0, 6)
     assert page["emission"] == [r[0] for r in records]

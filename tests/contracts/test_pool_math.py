@@ -21,8 +21,8 @@ FUZZ = settings(max_examples=examples(30), deadline=None, suppress_health_check=
 
 
 @pytest.fixture
-def kit(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def kit(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     # A big alpha position for the unstake calls, credited without a swap; the pool holds
     # plenty of TAO so that any reserve set below can actually be paid out.

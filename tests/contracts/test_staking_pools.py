@@ -12,8 +12,8 @@ except ImportError:
 
 
 @pytest.fixture
-def kit(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def kit(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     return kit
 
@@ -360,7 +360,7 @@ def test_dissolve_pays_stakers_pro_rata_and_recycles_the_rest(kit, accounts):
     held = kit.stake_of(kit.staker.address, kit.hotkey.address)
     pool = kit.reserves()
     supply = kit.tao.functions.totalSupply().call()
-    subnets = kit.deployment.contract("SubnetRegistry").address
+    subnets = kit.client.contract("SubnetRegistry").address
     kit.send_as(subnets, kit.pools.functions.dissolvePool(kit.netuid))
     pot = pool.tao * held // (held + pool.alpha)
     assert tuple(kit.pools.functions.dissolution(kit.netuid, 0).call()) == (pot, held)
@@ -376,4 +376,4 @@ def test_dissolve_pays_stakers_pro_rata_and_recycles_the_rest(kit, accounts):
 
 def test_RevertWhen_dissolve_not_from_registry(kit):
     _reverts("ProtocolUnauthorizedCaller", kit.call, kit.pools.functions.dissolvePool(kit.netuid), kit.owner)
-    assert ZERO  # the settlement of this deployment is the zero address (impersonated in tests)
+    assert ZERO  # the settlement of this client is the zero address (impersonated in tests)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evmtensor.chain.actions import chain_deadline, registration_signature
+from evmtensor.chain.actions import registration_signature
 from evmtensor.errors import ContractRevert
 
 try:
@@ -18,13 +18,13 @@ except ImportError:
 
 
 @pytest.fixture
-def subnets(deployment):
-    return deployment.contract("SubnetRegistry")
+def subnets(client):
+    return client.contract("SubnetRegistry")
 
 
 @pytest.fixture
-def neurons(deployment):
-    return deployment.contract("NeuronRegistry")
+def neurons(client):
+    return client.contract("NeuronRegistry")
 
 
 def _params(subnets) -> dict:
@@ -33,19 +33,19 @@ def _params(subnets) -> dict:
     return dict(zip(names, subnets.functions.params().call()))
 
 
-def test_register_subnet_locks_cost_into_pool(w3, deployment, subnets, neurons, accounts, send):
+def test_register_subnet_locks_cost_into_pool(w3, client, subnets, neurons, accounts, send):
     owner = accounts[1]
     cost = subnets.functions.lockCost().call()
-    pools = deployment.addresses["StakingPools"]
-    before_owner, before_pools = balance(deployment, owner.address), balance(deployment, pools)
-    supply = deployment.contract("TaoToken").functions.totalSupply().call()
+    pools = client.deployment.addresses["StakingPools"]
+    before_owner, before_pools = balance(client, owner.address), balance(client, pools)
+    supply = client.contract("TaoToken").functions.totalSupply().call()
 
-    netuid, hotkey, receipt = register_subnet(deployment, owner)
+    netuid, hotkey, receipt = register_subnet(client, owner)
 
     assert netuid == 1
-    assert balance(deployment, owner.address) == before_owner - cost
-    assert balance(deployment, pools) == before_pools + cost
-    assert deployment.contract("TaoToken").functions.totalSupply().call() == supply
+    assert balance(client, owner.address) == before_owner - cost
+    assert balance(client, pools) == before_pools + cost
+    assert client.contract("TaoToken").functions.totalSupply().call() == supply
     (ev,) = events(subnets.events.SubnetRegistered, receipt)
     assert (ev.args.netuid, ev.args.ownerColdkey, ev.args.ownerHotkey, ev.args.lockPaid) == (
         1, owner.address, hotkey.address, cost)
@@ -58,8 +58,8 @@ def test_register_subnet_locks_cost_into_pool(w3, deployment, subnets, neurons, 
     assert subnets.functions.lastLock().call() == [cost, receipt.blockNumber]
 
 
-def test_register_subnet_registers_owner_hotkey_as_uid0(w3, deployment, neurons, accounts, send):
-    netuid, hotkey, receipt = register_subnet(deployment, accounts[1])
+def test_register_subnet_registers_owner_hotkey_as_uid0(w3, client, neurons, accounts, send):
+    netuid, hotkey, receipt = register_subnet(client, accounts[1])
     assert neurons.functions.subnetN(netuid).call() == 1
     assert neurons.functions.uidOf(netuid, hotkey.address).call() == [True, 0]
     assert neurons.functions.hotkeyOwner(hotkey.address).call() == accounts[1].address
@@ -68,30 +68,30 @@ def test_register_subnet_registers_owner_hotkey_as_uid0(w3, deployment, neurons,
     assert (ev.args.uid, ev.args.hotkey, ev.args.coldkey, ev.args.burn) == (0, hotkey.address, accounts[1].address, 0)
 
 
-def test_new_subnet_gets_default_hyperparameters(w3, deployment, subnets, accounts, send):
-    netuid, _, _ = register_subnet(deployment, accounts[1])
+def test_new_subnet_gets_default_hyperparameters(w3, client, subnets, accounts, send):
+    netuid, _, _ = register_subnet(client, accounts[1])
     defaults = subnets.functions.defaultHyperparameters().call()
     assert tuple(subnets.functions.hyperparameters(netuid).call()) == tuple(defaults)
     p = _params(subnets)
     assert tuple(defaults) == tuple(p["defaults"])
 
 
-def test_netuids_are_lowest_free_and_ascending(w3, deployment, subnets, accounts, send):
-    got = [register_subnet(deployment, accounts[i])[0] for i in (1, 2, 3)]
+def test_netuids_are_lowest_free_and_ascending(w3, client, subnets, accounts, send):
+    got = [register_subnet(client, accounts[i])[0] for i in (1, 2, 3)]
     assert got == [1, 2, 3]
     assert subnets.functions.activeNetuids().call() == [1, 2, 3]
     assert subnets.functions.subnetCount().call() == 3
 
 
 def test_lock_cost_doubles_then_decays_linearly(w3, accounts, send):
-    deployment = deploy_with(w3, accounts, {"SubnetRegistry": {"lockReductionInterval": 40}})
-    subnets = deployment.contract("SubnetRegistry")
+    client = deploy_with(w3, accounts, {"SubnetRegistry": {"lockReductionInterval": 40}})
+    subnets = client.contract("SubnetRegistry")
     p = _params(subnets)
     min_lock, interval = p["minLockCost"], p["lockReductionInterval"]
     assert subnets.functions.lockCost().call() == min_lock
-    _, _, receipt = register_subnet(deployment, accounts[1])
+    _, _, receipt = register_subnet(client, accounts[1])
     assert subnets.functions.lockCost().call() == 2 * min_lock  # same block number + 0 elapsed? no: read at head
-    emission = deployment.contract("TaoToken").functions.blockEmission().call()
+    emission = client.contract("TaoToken").functions.blockEmission().call()
     interval_eff = interval * emission // 10**9
     per_block = min_lock // interval_eff
     mine_blocks(w3, 10)
@@ -101,64 +101,64 @@ def test_lock_cost_doubles_then_decays_linearly(w3, accounts, send):
     assert subnets.functions.lockCost().call() == min_lock
 
 
-def test_lock_cost_paid_is_the_doubled_cost(w3, deployment, subnets, accounts, send):
-    register_subnet(deployment, accounts[1])
+def test_lock_cost_paid_is_the_doubled_cost(w3, client, subnets, accounts, send):
+    register_subnet(client, accounts[1])
     expected = subnets.functions.lockCost().call()  # at the head block; the next tx is one block later
     p = _params(subnets)
-    emission = deployment.contract("TaoToken").functions.blockEmission().call()
+    emission = client.contract("TaoToken").functions.blockEmission().call()
     per_block = p["minLockCost"] // (p["lockReductionInterval"] * emission // 10**9)
-    before = balance(deployment, accounts[2].address)
-    _, _, receipt = register_subnet(deployment, accounts[2])
+    before = balance(client, accounts[2].address)
+    _, _, receipt = register_subnet(client, accounts[2])
     (ev,) = events(subnets.events.SubnetRegistered, receipt)
     assert ev.args.lockPaid == expected - per_block
-    assert balance(deployment, accounts[2].address) == before - ev.args.lockPaid
+    assert balance(client, accounts[2].address) == before - ev.args.lockPaid
 
 
-def test_RevertWhen_lock_above_limit(w3, deployment, subnets, accounts, send):
+def test_RevertWhen_lock_above_limit(w3, client, subnets, accounts, send):
     cost = subnets.functions.lockCost().call()
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(deployment, accounts[1], max_lock=cost - 1)
+        register_subnet(client, accounts[1], max_lock=cost - 1)
     assert exc.value.name == "SubnetLockAboveLimit"
 
 
-def test_RevertWhen_lock_not_covered(w3, deployment, subnets, accounts, send):
+def test_RevertWhen_lock_not_covered(w3, client, subnets, accounts, send):
     poor = accounts[8]
-    drain_tao(deployment, send, poor, accounts[9], keep=subnets.functions.lockCost().call() - 1)
+    drain_tao(client, send, poor, accounts[9], keep=subnets.functions.lockCost().call() - 1)
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(deployment, poor)
+        register_subnet(client, poor)
     assert exc.value.name == "SubnetLockNotCovered"
 
 
-def test_RevertWhen_owner_hotkey_zero(w3, deployment, subnets, accounts, send):
+def test_RevertWhen_owner_hotkey_zero(w3, client, subnets, accounts, send):
     with pytest.raises(ContractRevert) as exc:
-        send(subnets.functions.registerSubnet("0x" + "00" * 20, MAX_UINT, chain_deadline(deployment), b""), accounts[1])
+        send(subnets.functions.registerSubnet("0x" + "00" * 20, MAX_UINT, client.deadline(), b""), accounts[1])
     assert exc.value.name == "SubnetZeroHotkey"
 
 
-def test_RevertWhen_owner_hotkey_signature_missing_or_wrong(w3, deployment, subnets, accounts, send):
+def test_RevertWhen_owner_hotkey_signature_missing_or_wrong(w3, client, subnets, accounts, send):
     hotkey, impostor = new_key(), new_key()
-    deadline = chain_deadline(deployment)
+    deadline = client.deadline()
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, b""), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
-    sig = registration_signature(deployment, impostor, accounts[1].address, 0, deadline)
+    sig = registration_signature(client, impostor, accounts[1].address, 0, deadline)
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
     # A signature for another coldkey does not work either.
-    sig = registration_signature(deployment, hotkey, accounts[2].address, 0, deadline)
+    sig = registration_signature(client, hotkey, accounts[2].address, 0, deadline)
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.registerSubnet(hotkey.address, MAX_UINT, deadline, sig), accounts[1])
     assert exc.value.name == "NeuronRegistryInvalidSignature"
 
 
-def test_RevertWhen_owner_hotkey_owned_by_other_coldkey(w3, deployment, accounts, send):
-    _, hotkey, _ = register_subnet(deployment, accounts[1])
+def test_RevertWhen_owner_hotkey_owned_by_other_coldkey(w3, client, accounts, send):
+    _, hotkey, _ = register_subnet(client, accounts[1])
     with pytest.raises(ContractRevert) as exc:
-        register_subnet(deployment, accounts[2], hotkey=hotkey)
+        register_subnet(client, accounts[2], hotkey=hotkey)
     assert exc.value.name == "NeuronRegistryHotkeyOwnedByOther"
     # Its owner may reuse it for a second subnet.
-    netuid, _, _ = register_subnet(deployment, accounts[1], hotkey=hotkey)
+    netuid, _, _ = register_subnet(client, accounts[1], hotkey=hotkey)
     assert netuid == 2
 
 
@@ -214,24 +214,24 @@ def test_RevertWhen_subnet_limit_all_immune(w3, accounts, send):
 # ------------------------------------------------------------------ hyperparameters
 
 
-def test_owner_sets_hyperparameters(w3, deployment, subnets, accounts, send):
-    netuid, _, _ = register_subnet(deployment, accounts[1])
-    receipt = set_hyperparameters(deployment, send, netuid, accounts[1], tempo=99, maxUids=128, kappa=40000)
-    hp = hyperparameters(deployment, netuid)
+def test_owner_sets_hyperparameters(w3, client, subnets, accounts, send):
+    netuid, _, _ = register_subnet(client, accounts[1])
+    receipt = set_hyperparameters(client, send, netuid, accounts[1], tempo=99, maxUids=128, kappa=40000)
+    hp = hyperparameters(client, netuid)
     assert (hp["tempo"], hp["maxUids"], hp["kappa"]) == (99, 128, 40000)
     (ev,) = events(subnets.events.HyperparametersSet, receipt)
     assert ev.args.netuid == netuid
     assert ev.args.hyperparameters["tempo"] == 99
 
 
-def test_RevertWhen_non_owner_sets_hyperparameters(w3, deployment, accounts, send):
-    netuid, _, _ = register_subnet(deployment, accounts[1])
+def test_RevertWhen_non_owner_sets_hyperparameters(w3, client, accounts, send):
+    netuid, _, _ = register_subnet(client, accounts[1])
     with pytest.raises(ContractRevert) as exc:
-        set_hyperparameters(deployment, send, netuid, accounts[2], tempo=99)
+        set_hyperparameters(client, send, netuid, accounts[2], tempo=99)
     assert exc.value.name == "SubnetNotOwner"
 
 
-def test_RevertWhen_hyperparameters_of_unknown_subnet(deployment, subnets, accounts, send):
+def test_RevertWhen_hyperparameters_of_unknown_subnet(client, subnets, accounts, send):
     hp = subnets.functions.defaultHyperparameters().call()
     with pytest.raises(ContractRevert) as exc:
         send(subnets.functions.setHyperparameters(7, hp), accounts[1])
@@ -262,24 +262,24 @@ def test_RevertWhen_hyperparameters_of_unknown_subnet(deployment, subnets, accou
         ("weightsRateLimit", 216_001),
     ],
 )
-def test_RevertWhen_hyperparameter_out_of_bounds(w3, deployment, accounts, send, name, value):
-    netuid, _, _ = register_subnet(deployment, accounts[1])
+def test_RevertWhen_hyperparameter_out_of_bounds(w3, client, accounts, send, name, value):
+    netuid, _, _ = register_subnet(client, accounts[1])
     with pytest.raises(ContractRevert) as exc:
-        set_hyperparameters(deployment, send, netuid, accounts[1], **{name: value})
+        set_hyperparameters(client, send, netuid, accounts[1], **{name: value})
     assert exc.value.name == "SubnetHyperparameterOutOfBounds"
     assert list(revert_args(exc)) == [name, value]
 
 
-def test_RevertWhen_max_uids_below_neuron_count(w3, deployment, accounts, send):
+def test_RevertWhen_max_uids_below_neuron_count(w3, client, accounts, send):
     try:
         from .core_helpers import register_neuron
     except ImportError:
         from core_helpers import register_neuron
-    netuid, _, _ = register_subnet(deployment, accounts[1])
-    register_neuron(deployment, netuid, accounts[2])
-    register_neuron(deployment, netuid, accounts[2])
+    netuid, _, _ = register_subnet(client, accounts[1])
+    register_neuron(client, netuid, accounts[2])
+    register_neuron(client, netuid, accounts[2])
     with pytest.raises(ContractRevert) as exc:
-        set_hyperparameters(deployment, send, netuid, accounts[1], maxUids=2, maxValidators=1, minAllowedWeights=1)
+        set_hyperparameters(client, send, netuid, accounts[1], maxUids=2, maxValidators=1, minAllowedWeights=1)
     assert list(revert_args(exc)) == ["maxUids", 2]
-    set_hyperparameters(deployment, send, netuid, accounts[1], maxUids=3, maxValidators=1, minAllowedWeights=1)
+    set_hyperparameters(client, send, netuid, accounts[1], maxUids=3, maxValidators=1, minAllowedWeights=1)
 

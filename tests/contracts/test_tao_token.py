@@ -13,8 +13,8 @@ CAP = 21 * 10**15
 
 
 @pytest.fixture
-def token(deployment):
-    return deployment.contract("TaoToken")
+def token(client):
+    return client.contract("TaoToken")
 
 
 def test_metadata(token):
@@ -88,34 +88,34 @@ def test_RevertWhen_protocol_function_called_by_account(token, accounts, send, f
     assert exc.value.name == "ProtocolUnauthorizedCaller"
 
 
-def test_mint_only_by_emission(w3, deployment, token, accounts):
-    emission = protocol_address(deployment, "emission")
+def test_mint_only_by_emission(w3, client, token, accounts):
+    emission = protocol_address(client, "emission")
     supply = token.functions.totalSupply().call()
-    send_as(w3, emission, token.functions.mint(accounts[5].address, 7 * TAO))
+    send_as(client, emission, token.functions.mint(accounts[5].address, 7 * TAO))
     assert token.functions.totalSupply().call() == supply + 7 * TAO
     for other in ("subnets", "neurons", "pools"):
         with pytest.raises(ContractRevert) as exc:
-            send_as(w3, protocol_address(deployment, other), token.functions.mint(accounts[5].address, 1))
+            send_as(client, protocol_address(client, other), token.functions.mint(accounts[5].address, 1))
         assert exc.value.name == "ProtocolUnauthorizedCaller"
 
 
-def test_mint_reverts_past_cap(w3, deployment, token, accounts):
-    emission = protocol_address(deployment, "emission")
+def test_mint_reverts_past_cap(w3, client, token, accounts):
+    emission = protocol_address(client, "emission")
     room = CAP - token.functions.totalSupply().call()
     with pytest.raises(ContractRevert) as exc:
-        send_as(w3, emission, token.functions.mint(accounts[5].address, room + 1))
+        send_as(client, emission, token.functions.mint(accounts[5].address, room + 1))
     assert exc.value.name == "TaoCapExceeded"
-    send_as(w3, emission, token.functions.mint(accounts[5].address, room))
+    send_as(client, emission, token.functions.mint(accounts[5].address, room))
     assert token.functions.totalSupply().call() == CAP
     assert token.functions.blockEmission().call() == 0
 
 
-def test_recycle_lowers_issuance(w3, deployment, token, accounts):
-    neurons = protocol_address(deployment, "neurons")
+def test_recycle_lowers_issuance(w3, client, token, accounts):
+    neurons = protocol_address(client, "neurons")
     a = accounts[4]
     supply = token.functions.totalSupply().call()
     balance = token.functions.balanceOf(a.address).call()
-    receipt = send_as(w3, neurons, token.functions.recycle(a.address, 3 * TAO))
+    receipt = send_as(client, neurons, token.functions.recycle(a.address, 3 * TAO))
     assert token.functions.totalSupply().call() == supply - 3 * TAO
     assert token.functions.balanceOf(a.address).call() == balance - 3 * TAO
     (ev,) = events(token.events.Recycled, receipt)
@@ -124,12 +124,12 @@ def test_recycle_lowers_issuance(w3, deployment, token, accounts):
     assert tr.args.to == "0x" + "00" * 20
 
 
-def test_protocol_transfer_from_needs_no_allowance(w3, deployment, token, accounts):
-    pools = protocol_address(deployment, "pools")
+def test_protocol_transfer_from_needs_no_allowance(w3, client, token, accounts):
+    pools = protocol_address(client, "pools")
     a, b = accounts[6], accounts[7]
     before = token.functions.balanceOf(b.address).call()
-    send_as(w3, pools, token.functions.protocolTransferFrom(a.address, b.address, TAO))
+    send_as(client, pools, token.functions.protocolTransferFrom(a.address, b.address, TAO))
     assert token.functions.balanceOf(b.address).call() == before + TAO
     with pytest.raises(ContractRevert) as exc:
-        send_as(w3, pools, token.functions.protocolTransferFrom(a.address, b.address, 10**30))
+        send_as(client, pools, token.functions.protocolTransferFrom(a.address, b.address, 10**30))
     assert exc.value.name == "TaoInsufficientBalance"

@@ -13,7 +13,7 @@ from eth_account import Account
 from evmtensor.chain import actions
 from evmtensor.protocol import TEXT_TASK, Axon, Dendrite, Signer, TextRequest, TextResponse
 from evmtensor.protocol.dendrite import AxonTarget
-from evmtensor.protocol.metagraph import chain_registry
+from evmtensor.chain.metagraph import chain_registry
 from evmtensor.protocol.server import serve_in_thread
 
 
@@ -29,15 +29,15 @@ def _query(signer: Signer, target: AxonTarget, text: str):
     return asyncio.run(go())
 
 
-def test_axon_serves_registered_callers_from_the_chain(deployment, accounts, tmp_path):
+def test_axon_serves_registered_callers_from_the_chain(client, accounts, tmp_path):
     owner, miner_cold, validator_cold = accounts[1], accounts[2], accounts[3]
     owner_hot, miner_hot, validator_hot, late_hot = (Account.create() for _ in range(4))
-    netuid = actions.register_subnet(deployment, owner, owner_hot)
-    actions.register_neuron(deployment, netuid, miner_cold, miner_hot)
-    actions.register_neuron(deployment, netuid, validator_cold, validator_hot)
-    actions.stake(deployment, netuid, validator_cold, validator_hot.address, 50 * 10**9)
+    netuid = actions.register_subnet(client, owner, owner_hot)
+    actions.register_neuron(client, netuid, miner_cold, miner_hot)
+    actions.register_neuron(client, netuid, validator_cold, validator_hot)
+    actions.stake(client, netuid, validator_cold, validator_hot.address, 50 * 10**9)
 
-    registry = chain_registry(deployment.w3, deployment.contract("MetagraphViews"), netuid, poll_interval_s=0.1)
+    registry = chain_registry(client, netuid, poll_interval_s=0.1)
     calls: list[str] = []
 
     def handler(request: TextRequest, ctx) -> TextResponse:
@@ -56,7 +56,7 @@ def test_axon_serves_registered_callers_from_the_chain(deployment, accounts, tmp
         assert not refused.ok and refused.status == 403
         assert calls == ["subnet"]
 
-        actions.register_neuron(deployment, netuid, accounts[4], late_hot)
+        actions.register_neuron(client, netuid, accounts[4], late_hot)
         registry.refresh()
         assert _query(_signer(late_hot), target, "newcomer").ok
     assert calls == ["subnet", "newcomer"]

@@ -1,4 +1,4 @@
-"""The README's run command, minus the endless loop: scripts/devnet.py --once starts Anvil,
+"""The README's run command, minus the endless loop: `evmtensor devnet up --once` starts Anvil,
 deploys, registers a subnet with neurons and prints the table; a second run resumes the same
 chain from disk and registers nothing twice."""
 
@@ -7,14 +7,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from evmtensor.chain.anvil import free_port
+from evmtensor.devtools.anvil import free_port
 from evmtensor.paths import REPO_ROOT
 
 
 def _devnet(data_dir, port) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, str(REPO_ROOT / "scripts" / "devnet.py"), "--once",
+    cmd = [sys.executable, "-m", "evmtensor", "devnet", "up", "--once",
            "--data-dir", str(data_dir), "--port", str(port)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
 
 
 def test_devnet_starts_populates_and_resumes(tmp_path):
@@ -41,4 +41,4 @@ def test_devnet_port_in_use_is_a_clear_error(tmp_path):
         busy.listen()
         result = _devnet(tmp_path, busy.getsockname()[1])
     assert result.returncode == 1
-    assert "devnet failed" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: anvil exited") and "Traceback" not in result.stderr

@@ -23,16 +23,16 @@ def _hotkey(wallet: str):
     return Wallet(wallet).hotkey(PasswordSource(), "default")
 
 
-def test_miner_admits_callers_registered_on_chain(deployment, accounts, anvil, tmp_path: Path, monkeypatch, wait_for_port):
+def test_miner_admits_callers_registered_on_chain(client, accounts, anvil, tmp_path: Path, monkeypatch, wait_for_port):
     env = {"EVMTENSOR_KDF_N": "16", "EVMTENSOR_PASSWORD": "pw", "EVMTENSOR_WALLET_PATH": str(tmp_path / "w")}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     miner_hot, validator_hot, _, owner_hot = (_hotkey(name) for name in "mvso")
-    netuid = actions.register_subnet(deployment, accounts[1], owner_hot)
-    actions.register_neuron(deployment, netuid, accounts[2], miner_hot)
-    actions.register_neuron(deployment, netuid, accounts[3], validator_hot)
+    netuid = actions.register_subnet(client, accounts[1], owner_hot)
+    actions.register_neuron(client, netuid, accounts[2], miner_hot)
+    actions.register_neuron(client, netuid, accounts[3], validator_hot)
     dep_file = tmp_path / "deployment.json"
-    deployment.save(dep_file)
+    client.deployment.save(dep_file)
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "miner", "--wallet-name", "m", "--port", "0", "--data-dir", str(tmp_path / "d"),
@@ -51,9 +51,9 @@ def test_miner_admits_callers_registered_on_chain(deployment, accounts, anvil, t
         proc.wait(10)
 
 
-def test_miner_with_unreachable_chain_fails_clearly(tmp_path: Path, deployment):
+def test_miner_with_unreachable_chain_fails_clearly(tmp_path: Path, client):
     dep_file = tmp_path / "deployment.json"
-    deployment.save(dep_file)
+    client.deployment.save(dep_file)
     env = {**os.environ, "EVMTENSOR_KDF_N": "16", "EVMTENSOR_PASSWORD": "pw",
            "EVMTENSOR_WALLET_PATH": str(tmp_path / "w"), "PYTHONPATH": str(REPO_ROOT)}
     subprocess.run([sys.executable, "-c", "from evmtensor.wallet import Wallet, PasswordSource; "

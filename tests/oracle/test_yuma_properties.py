@@ -124,7 +124,7 @@ def test_exact_mode_same_bytes_on_repeated_and_concurrent_runs():
 
 
 def test_exact_mode_same_hash_across_thread_counts():
-    code = ("import sys; sys.path.insert(0, 'tests/oracle'); from test_yuma_properties import _fixed_inputs;"
+    code = ("import sys; sys.path[:0] = ['tests', 'tests/oracle']; from test_yuma_properties import _fixed_inputs;"
             "from oracle.yuma import run_epoch, epoch_hash; i = _fixed_inputs(); print(epoch_hash(i, run_epoch(i)).hex())")
     hashes = set()
     for threads in ("1", "2"):

@@ -7,14 +7,17 @@ import pkgutil
 
 import pytest
 
+import evmtensor.chain
+import evmtensor.cli
 import evmtensor.protocol
 import evmtensor.wallet
 
 MODULES = sorted(
     f"{pkg.__name__}.{m.name}"
-    for pkg in (evmtensor.protocol, evmtensor.wallet)
+    for pkg in (evmtensor.chain, evmtensor.cli, evmtensor.protocol, evmtensor.wallet)
     for m in pkgutil.iter_modules(pkg.__path__)
-) + ["evmtensor.protocol", "evmtensor.wallet", "miner", "validator"]
+) + ["evmtensor.chain", "evmtensor.cli", "evmtensor.protocol", "evmtensor.wallet", "evmtensor.units",
+     "evmtensor.settings", "miner", "validator"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,7 +18,6 @@ from evmtensor.protocol import (
     StaticRegistry,
 )
 from evmtensor.protocol.gate import PriorityGate
-from evmtensor.protocol.metagraph import chain_registry, metagraph_loader
 
 A, B = os.urandom(20), os.urandom(20)
 NOW = 1_700_000_000_000
@@ -132,38 +131,3 @@ def test_block_cached_registry_reloads_only_when_blocks_advance():
     assert registry.refresh()
     assert registry.lookup(to_checksum_address(hotkey)).stake == 15
     assert loads == [10, 15]
-
-
-class _FakeViews:
-    """Stands in for a web3 MetagraphViews contract: pages of parallel arrays, pinned by block."""
-
-    def __init__(self, hotkeys: list[str]) -> None:
-        self.hotkeys, self.calls = hotkeys, []
-        self.functions = self
-
-    def metagraph(self, netuid: int, start: int, count: int):
-        page = self.hotkeys[start : start + count]
-        n = len(page)
-        raw = (netuid, len(self.hotkeys), start, 0, page, page, [10 * (start + i) for i in range(n)],
-               [0] * n, [0] * n, [(start + i) % 2 == 0 for i in range(n)], [0] * n, [0] * n,
-               [0] * n, [()] * n)
-
-        class _Call:
-            def call(inner, block_identifier):  # noqa: N805 - mimic web3's bound call
-                self.calls.append((start, block_identifier))
-                return raw
-
-        return _Call()
-
-
-def test_metagraph_loader_pages_through_one_block():
-    hotkeys = [to_checksum_address(os.urandom(20)) for _ in range(5)]
-    views = _FakeViews(hotkeys)
-    w3 = type("W3", (), {"eth": type("Eth", (), {"block_number": 42})()})()
-    registry = chain_registry(w3, views, netuid=3)
-    registry._loader = metagraph_loader(views, 3, page_size=2)  # small pages: exercise paging
-    assert registry.refresh()
-    assert views.calls == [(0, 42), (2, 42), (4, 42)]
-    neuron = registry.lookup(hotkeys[4])
-    assert (neuron.uid, neuron.stake, neuron.validator_permit) == (4, 40, True)
-    assert registry.lookup(hotkeys[1]).validator_permit is False

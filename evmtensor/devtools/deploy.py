@@ -1,18 +1,16 @@
-"""Deploy the protocol to any JSON-RPC endpoint and read it back.
+"""Deploy the protocol to any JSON-RPC endpoint (a development tool: it compiles the sources).
 
 The contracts reference each other as immutables, so their addresses are predicted from the
 deployer's nonce (CREATE) and passed to every constructor in one fixed order. Parameters come
 from a profile (``contracts/profiles/<profile>/<Contract>.json``: the fields of the contract's
 params struct by name), optionally overridden per field. The deployment file (chain id, addresses,
-ABIs, deploy block, profile) is what every other component reads.
+ABIs, deploy block, profile) is what every other component reads (:mod:`evmtensor.chain.deployment`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import rlp
@@ -20,53 +18,20 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
-from evmtensor.chain.compiler import compile_contracts
-from evmtensor.chain.tx import register_abis, send_raw
+from evmtensor.chain.client import ChainClient
+from evmtensor.chain.deployment import Deployment, load_deployment
+from evmtensor.devtools.compiler import compile_contracts, source_key
 from evmtensor.errors import ConfigError, DeploymentError
 from evmtensor.paths import CONTRACTS_DIR
+from evmtensor.units import ZERO_ADDRESS
 
-__all__ = ["DEPLOY_ORDER", "Deployment", "deploy_protocol", "ensure_deployed", "load_deployment", "load_profile"]
+__all__ = ["DEPLOY_ORDER", "create_address", "deploy_protocol", "ensure_deployed", "load_profile"]
 
 log = logging.getLogger(__name__)
 
 DEPLOY_ORDER = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews")
 _ROLE_OF = {"TaoToken": "tao", "SubnetRegistry": "subnets", "NeuronRegistry": "neurons",
             "StakingPools": "pools", "Emission": "emission"}
-ZERO_ADDRESS = "0x" + "00" * 20
-
-
-@dataclass
-class Deployment:
-    """Where the protocol lives on one chain, with the ABIs to talk to it."""
-
-    w3: Web3 | None
-    chain_id: int
-    addresses: dict[str, str]
-    abis: dict[str, list]
-    deploy_block: int
-    profile: str
-    source_key: str = ""
-    settlement: str = ZERO_ADDRESS
-    extra: dict = field(default_factory=dict)
-
-    def contract(self, name: str):
-        """A web3 contract object for ``name`` (e.g. ``"StakingPools"``)."""
-        if name not in self.addresses:
-            raise DeploymentError(f"no contract named {name!r} in this deployment")
-        return self.w3.eth.contract(address=self.addresses[name], abi=self.abis[name])
-
-    def to_json(self) -> dict:
-        return {
-            "chainId": self.chain_id, "deployBlock": self.deploy_block, "profile": self.profile,
-            "sourceKey": self.source_key, "settlement": self.settlement,
-            "addresses": self.addresses, "abis": self.abis, **self.extra,
-        }
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1))
-        os.replace(tmp, path)
 
 
 def create_address(sender: str, nonce: int) -> str:
@@ -147,49 +112,20 @@ def deploy_protocol(
     nonce = w3.eth.get_transaction_count(deployer.address, "pending")
     addresses = {n: create_address(deployer.address, nonce + i) for i, n in enumerate(DEPLOY_ORDER)}
     protocol = tuple(addresses[n] for n in _ROLE_OF) + (to_checksum_address(settlement),)
-    chain_id = w3.eth.chain_id
-    deploy_block = w3.eth.block_number + 1
+    dep = Deployment(w3.eth.chain_id, addresses, {n: artifacts[n]["abi"] for n in DEPLOY_ORDER},
+                     w3.eth.block_number + 1, profile, source_key(), settlement)
+    client = ChainClient(w3, dep)  # decodes constructor reverts by the contracts' own errors
     for i, name in enumerate(DEPLOY_ORDER):
         art = artifacts[name]
         args = _constructor_args(name, art["abi"], protocol, profile, overrides, genesis or [])
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = factory.constructor(*args).build_transaction(
-            {"from": deployer.address, "nonce": nonce + i, "chainId": chain_id}
+            {"from": deployer.address, "nonce": nonce + i, "chainId": dep.chain_id}
         )
-        receipt = send_raw(w3, tx, deployer)
+        receipt = client.send_raw(tx, deployer)
         if receipt["contractAddress"] != addresses[name]:
             raise DeploymentError(f"{name} landed at {receipt['contractAddress']}, expected {addresses[name]}")
-    abis = {n: artifacts[n]["abi"] for n in DEPLOY_ORDER}
-    register_abis(list(abis.values()))
-    log.info("deployed protocol (%s) at block %d", profile, deploy_block)
-    return Deployment(w3, chain_id, addresses, abis, deploy_block, profile, _source_key(), settlement)
-
-
-def _source_key() -> str:
-    from evmtensor.chain.compiler import _cache_key, _sources  # one definition of the key
-
-    return _cache_key(_sources(CONTRACTS_DIR))
-
-
-def load_deployment(path: Path, w3: Web3 | None = None, *, check_code: bool = True) -> Deployment:
-    """Read a deployment file; with ``w3``, check the chain id and that code is there."""
-    if not Path(path).exists():
-        raise DeploymentError(f"no deployment file at {path}; run scripts/deploy.py first")
-    try:
-        raw = json.loads(Path(path).read_text())
-        dep = Deployment(
-            w3, raw["chainId"], raw["addresses"], raw["abis"], raw["deployBlock"], raw["profile"],
-            raw.get("sourceKey", ""), raw.get("settlement", ZERO_ADDRESS),
-        )
-    except (ValueError, KeyError) as exc:
-        raise DeploymentError(f"deployment file {path} is corrupt: {exc}") from exc
-    register_abis(list(dep.abis.values()))
-    if w3 is not None and check_code:
-        if w3.eth.chain_id != dep.chain_id:
-            raise DeploymentError(f"{path} is for chain {dep.chain_id}, the endpoint is chain {w3.eth.chain_id}")
-        empty = [n for n, a in dep.addresses.items() if not w3.eth.get_code(a)]
-        if empty:
-            raise DeploymentError(f"no code at the addresses of {empty} from {path}")
+    log.info("deployed protocol (%s) at block %d", profile, dep.deploy_block)
     return dep
 
 
@@ -210,11 +146,12 @@ def ensure_deployed(
     """
     if Path(out).exists():
         try:
-            existing = load_deployment(out, w3)
+            existing = load_deployment(out)
+            ChainClient(w3, existing).check_deployment()
         except DeploymentError as exc:
             log.info("not reusing %s: %s", out, exc)
         else:
-            if existing.source_key == _source_key() and existing.profile == profile:
+            if existing.source_key == source_key() and existing.profile == profile:
                 return existing, True
             log.info("contracts or profile changed since %s; deploying afresh", out)
     dep = deploy_protocol(w3, deployer, profile=profile, overrides=overrides, genesis=genesis)

@@ -3,28 +3,32 @@
 Anvil comes from npm (``@foundry-rs/anvil``); it starts in well under a second. With
 ``state_file`` it loads and periodically dumps its whole state, so blocks, code, storage and
 nonces survive a restart (with ``--state-interval 1`` even a ``kill -9``).
+
+Anvil writes old block states to a cache folder (by default ``~/.foundry/anvil/tmp``) and
+leaves them there when it is killed; long runs filled a disk that way. Every Anvil started here
+gets a temporary cache folder of its own (``--cache-path``), removed when it stops or is killed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from evmtensor.devtools.accounts import DEFAULT_MNEMONIC
 from evmtensor.errors import ToolchainError
 from evmtensor.paths import anvil_binary
 
-__all__ = ["Anvil", "DEFAULT_MNEMONIC", "free_port", "rpc_ready"]
+__all__ = ["Anvil", "free_port", "rpc_ready"]
 
 log = logging.getLogger(__name__)
-
-# Anvil's (and Hardhat's) well-known development mnemonic: its accounts are public test keys.
-DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 
 
 def free_port() -> int:
@@ -73,6 +77,7 @@ class Anvil:
         self.accounts = accounts
         self.chain_id = chain_id
         self._process: subprocess.Popen | None = None
+        self._cache_dir: str | None = None
 
     @property
     def url(self) -> str:
@@ -84,6 +89,8 @@ class Anvil:
             "--accounts", str(self.accounts), "--mnemonic", DEFAULT_MNEMONIC,
             "--chain-id", str(self.chain_id), "--silent",
         ]
+        if self._cache_dir is not None:
+            cmd += ["--cache-path", self._cache_dir]
         if self.block_time is not None:
             cmd += ["--block-time", str(self.block_time)]
         if self.state_file is not None:
@@ -95,6 +102,7 @@ class Anvil:
         binary = anvil_binary()
         if not binary.exists():
             raise ToolchainError(f"anvil not found at {binary}; run scripts/bootstrap.sh")
+        self._cache_dir = tempfile.mkdtemp(prefix="evmtensor-anvil-")
         self._process = subprocess.Popen(
             self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -102,7 +110,9 @@ class Anvil:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 err = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                raise ToolchainError(f"anvil exited with {self._process.returncode}: {err.strip()}")
+                code = self._process.returncode
+                self._reap()
+                raise ToolchainError(f"anvil exited with {code}: {err.strip()}")
             if rpc_ready(self.url):
                 log.info("anvil ready at %s", self.url)
                 return self
@@ -112,27 +122,30 @@ class Anvil:
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM lets anvil dump its state), then force."""
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stderr:
-            self._process.stderr.close()
-        self._process = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._reap()
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: no final dump, only what ``--state-interval`` saved."""
-        if self._process is None:
-            return
-        self._process.kill()
-        self._process.wait()
-        if self._process.stderr:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        self._reap()
+
+    def _reap(self) -> None:
+        """Forget the (exited) process and remove its state cache."""
+        if self._process is not None and self._process.stderr:
             self._process.stderr.close()
         self._process = None
+        if self._cache_dir is not None:
+            shutil.rmtree(self._cache_dir, ignore_errors=True)
+            self._cache_dir = None
 
     def __enter__(self) -> "Anvil":
         return self.start()

@@ -13,21 +13,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-
 from evmtensor.chain import actions
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil
+from evmtensor.chain.client import ChainClient
 from evmtensor.chain.connect import connect
-from evmtensor.chain.deploy import Deployment, ensure_deployed
+from evmtensor.devtools.accounts import dev_account, dev_hotkey
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import ensure_deployed
+from evmtensor.units import PRICE_SCALE, RAO_PER_TAO
 
-__all__ = ["DevnetConfig", "dev_account", "dev_hotkey", "populate", "render", "run"]
+__all__ = ["DevnetConfig", "GENESIS_RAO", "populate", "render", "run"]
 
 log = logging.getLogger(__name__)
-Account.enable_unaudited_hdwallet_features()
 
-RAO = 10**9
-GENESIS_RAO = 100_000 * RAO
+GENESIS_RAO = 100_000 * RAO_PER_TAO
 
 
 @dataclass(frozen=True)
@@ -41,47 +39,37 @@ class DevnetConfig:
     block_time: float = 1.0
 
 
-def dev_account(index: int) -> LocalAccount:
-    """Anvil's development account ``index`` (a coldkey holding genesis TAO)."""
-    return Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
-
-
-def dev_hotkey(index: int) -> LocalAccount:
-    """Development hotkey ``index`` (its own derivation branch: it holds no TAO)."""
-    return Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/1'/0/{index}")
-
-
-def populate(dep: Deployment, cfg: DevnetConfig) -> int:
+def populate(client: ChainClient, cfg: DevnetConfig) -> int:
     """Register subnet 1 and its neurons unless the chain already has them; returns the netuid."""
-    existing = dep.contract("SubnetRegistry").functions.activeNetuids().call()
+    existing = client.view("SubnetRegistry", "activeNetuids")
     if existing:
         return existing[0]
-    netuid = actions.register_subnet(dep, dev_account(1), dev_hotkey(0))
+    netuid = actions.register_subnet(client, dev_account(1), dev_hotkey(0))
     for i in range(cfg.validators + cfg.miners):
-        actions.register_neuron(dep, netuid, dev_account(2 + i), dev_hotkey(1 + i))
+        actions.register_neuron(client, netuid, dev_account(2 + i), dev_hotkey(1 + i))
     for i in range(cfg.validators):
-        actions.stake(dep, netuid, dev_account(2 + i), dev_hotkey(1 + i).address, cfg.validator_stake_tao * RAO)
-    actions.accrue(dep, dev_account(0))
+        actions.stake(client, netuid, dev_account(2 + i), dev_hotkey(1 + i).address,
+                      cfg.validator_stake_tao * RAO_PER_TAO)
+    actions.accrue(client, dev_account(0))
     return netuid
 
 
 def _tao(rao: int) -> str:
-    return f"{rao / RAO:,.4f}"
+    return f"{rao / RAO_PER_TAO:,.4f}"
 
 
-def render(dep: Deployment, netuid: int) -> str:
+def render(client: ChainClient, netuid: int) -> str:
     """The subnet's header and neurons as a text table."""
-    views = dep.contract("MetagraphViews").functions
-    head = dict(zip(_names(dep, "subnet"), views.subnet(netuid).call()))
-    pending = dep.contract("Emission").functions.pending(netuid).call()
-    page = dict(zip(_names(dep, "metagraph"), views.metagraph(netuid, 0, 256).call()))
-    price = head["spotPrice"] / 1e18
+    head = client.view("MetagraphViews", "subnet", netuid)
+    pending = client.view("Emission", "pending", netuid)
+    page = client.view("MetagraphViews", "metagraph", netuid, 0, 256)
+    price = head["spotPrice"] / PRICE_SCALE
     lines = [
         f"block {head['blockNumber']}  subnet {netuid}  owner {head['ownerColdkey']}  neurons {head['n']}",
         f"pool: {_tao(head['taoIn'])} TAO / {_tao(head['alphaIn'])} alpha  price {price:.6f}  "
-        f"ema {head['movingPrice'] / 1e18:.6f}  burn {_tao(head['burn'])} TAO",
-        f"pending alpha for the next epoch: owner {_tao(pending[0])}  miners {_tao(pending[1])}  "
-        f"validators {_tao(pending[2])}  ({pending[3]} blocks)",
+        f"ema {head['movingPrice'] / PRICE_SCALE:.6f}  burn {_tao(head['burn'])} TAO",
+        f"pending alpha for the next epoch: owner {_tao(pending.ownerCut)}  miners {_tao(pending.serverAlpha)}  "
+        f"validators {_tao(pending.validatorAlpha)}  ({pending.blocks} blocks)",
         f"{'uid':>3}  {'hotkey':42}  {'coldkey':42}  {'stake (alpha)':>14}  {'registered':>10}",
     ]
     for uid, (hot, cold, stake, reg) in enumerate(
@@ -91,12 +79,6 @@ def render(dep: Deployment, netuid: int) -> str:
     return "\n".join(lines)
 
 
-def _names(dep: Deployment, function: str) -> list[str]:
-    """Field names of the single tuple a MetagraphViews function returns."""
-    item = next(i for i in dep.abis["MetagraphViews"] if i.get("name") == function)
-    return [c["name"] for c in item["outputs"][0]["components"]]
-
-
 def run(cfg: DevnetConfig, *, once: bool = False, refresh_s: float = 5.0, out=print) -> None:
     """Start (or resume) the devnet and print the subnet as emission accrues; Ctrl-C stops."""
     with Anvil(port=cfg.port, state_file=cfg.data_dir / "anvil-state.json") as node:
@@ -104,18 +86,19 @@ def run(cfg: DevnetConfig, *, once: bool = False, refresh_s: float = 5.0, out=pr
         genesis = [(dev_account(i).address, GENESIS_RAO) for i in range(10)]
         dep, reused = ensure_deployed(w3, dev_account(0), cfg.data_dir / "deployment.json",
                                       profile=cfg.profile, genesis=genesis)
-        netuid = populate(dep, cfg)
+        client = ChainClient(w3, dep)
+        netuid = populate(client, cfg)
         out(f"devnet at {node.url} (chain {dep.chain_id}); deployment {cfg.data_dir / 'deployment.json'}"
             f"{' (reused)' if reused else ''}")
-        out(render(dep, netuid))
+        out(render(client, netuid))
         if once:
             return
         w3.provider.make_request("evm_setIntervalMining", [int(cfg.block_time)])
         try:
             while True:
                 time.sleep(refresh_s)
-                actions.accrue(dep, dev_account(0))
+                actions.accrue(client, dev_account(0))
                 out("")
-                out(render(dep, netuid))
+                out(render(client, netuid))
         except KeyboardInterrupt:
             out("stopping; the chain's state is kept in " + str(cfg.data_dir))

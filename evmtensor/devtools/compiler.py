@@ -4,7 +4,7 @@ The compiler is ``tools/solc``, our native-CLI shim over the npm ``solc`` packag
 is reachable offline). Artifacts are cached in ``build/contracts.json`` keyed by a hash of every
 source and the settings, so an unchanged tree compiles once (~1 s per real compile).
 
-``python -m evmtensor.chain.compiler`` compiles and prints each contract's runtime size.
+``python -m evmtensor.devtools.compiler`` compiles and prints each contract's runtime size.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from solcx.exceptions import SolcError
 from evmtensor.errors import ToolchainError
 from evmtensor.paths import BUILD_DIR, CONTRACTS_DIR, REPO_ROOT, SOLC_SHIM
 
-__all__ = ["CompileError", "compile_contracts", "SETTINGS"]
+__all__ = ["CompileError", "EIP170_LIMIT", "SETTINGS", "compile_contracts", "source_key"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,12 @@ def _sources(contracts_dir: Path) -> dict[str, dict[str, str]]:
 def _cache_key(sources: dict) -> str:
     blob = json.dumps({"sources": sources, "settings": SETTINGS}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+def source_key(contracts_dir: Path = CONTRACTS_DIR) -> str:
+    """A hash of every contract source and the compiler settings (what a deployment records, so
+    a re-run can tell whether the sources changed since)."""
+    return _cache_key(_sources(contracts_dir))
 
 
 def _run_solc(sources: dict) -> dict:
