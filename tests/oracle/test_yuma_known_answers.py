@@ -15,8 +15,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from yuma_helpers import make_inputs
 
-from oracle.yuma import max_upscale_u16
+from oracle.yuma import YumaParams, max_upscale_u16, run_epoch
 from oracle.yuma import fixed as fx
 from oracle.yuma.arith import Arithmetic, ExactOps, FloatOps, backend_for
 from oracle.yuma.inputs import YumaMode
@@ -229,3 +230,31 @@ def test_each_mode_has_a_backend_implementing_the_protocol():
         assert isinstance(ops, Arithmetic)
     assert backend_for("float").mode is YumaMode.FLOAT
     assert ExactOps.half == ONE // 2 and FloatOps.half == 0.5
+
+
+# ------------------------------------------------------------------ one whole epoch by hand
+
+
+def test_a_first_epoch_worked_by_hand():
+    """Validators 0 and 1 (raw stake 1 : 3) both put all weight on miner 2; Yuma 3, fixed alpha.
+
+    By hand: stake shares 2^30 and 3 * 2^30 (a quarter, exact); consensus and incentive of 2 are
+    1; each bond is alpha * 1 = alpha = 429496730 bits (no old bonds), stored as
+    floor(429496730 * 65535 / 2^32) = 6553; both bonds are half their column, so dividends are
+    a half times the stake share, normalised: 1/4 and 3/4. Incentive and dividends sum to 2, so
+    the miner gets half the emission and the validators 1/8 and 3/8.
+    """
+    w = np.zeros((3, 3), np.int64)
+    w[0, 2] = w[1, 2] = 65535
+    res = run_epoch(make_inputs([1, 3, 0], w, permits=[True, True, False], params=YumaParams(), emission=10**9))
+    alpha = ONE - math.floor(Fraction(9, 10) * ONE)
+    assert res.detail["active_stake"].tolist() == [ONE // 4, 3 * ONE // 4, 0]
+    assert res.consensus.tolist() == [0.0, 0.0, 1.0] and res.incentive.tolist() == [0.0, 0.0, 1.0]
+    assert res.detail["bonds_new"][:, 2].tolist() == [alpha, alpha]
+    stored = math.floor(Fraction(alpha * 65535, ONE))
+    assert stored == 6553
+    assert res.bonds_u16.to_dense().tolist() == [[0, 0, stored], [0, 0, stored], [0, 0, 0]]
+    assert res.dividends.tolist() == [0.25, 0.75, 0.0]
+    assert res.server_emission == (0, 0, 500_000_000)
+    assert res.validator_emission == (125_000_000, 375_000_000, 0)
+    assert res.u16["dividends"].tolist() == [16383, 49151, 0]  # floor(65535 / 4), floor(3 * 65535 / 4)
