@@ -26,8 +26,8 @@ ECRECOVER = "0x0000000000000000000000000000000000000001"
 
 
 @pytest.fixture
-def neurons(deployment):
-    return deployment.contract("NeuronRegistry")
+def neurons(client):
+    return client.contract("NeuronRegistry")
 
 
 def registration_digest(w3, verifying_contract: str, netuid: int, coldkey: str, nonce: int, deadline: int) -> bytes:
@@ -70,8 +70,8 @@ def high_s_twin(v: int, r: int, s: int) -> tuple[int, int, int]:
 # ------------------------------------------------------------------ high-s twin
 
 
-def test_high_s_twin_of_a_registration_signature_is_refused(w3, deployment, neurons, accounts, send):
-    netuid = register_subnet(deployment, accounts[1])[0]
+def test_high_s_twin_of_a_registration_signature_is_refused(w3, client, neurons, accounts, send):
+    netuid = register_subnet(client, accounts[1])[0]
     hotkey, coldkey = Account.create(), accounts[2]
     deadline = chain_deadline(w3)
     digest = registration_digest(w3, neurons.address, netuid, coldkey.address, 0, deadline)
@@ -92,8 +92,8 @@ def test_high_s_twin_of_a_registration_signature_is_refused(w3, deployment, neur
     assert neurons.functions.isRegistered(netuid, hotkey.address).call()
 
 
-def test_high_s_twin_of_a_subnet_owner_signature_is_refused(w3, deployment, neurons, accounts, send):
-    subnets = deployment.contract("SubnetRegistry")
+def test_high_s_twin_of_a_subnet_owner_signature_is_refused(w3, client, neurons, accounts, send):
+    subnets = client.contract("SubnetRegistry")
     hotkey, coldkey = Account.create(), accounts[3]
     deadline = chain_deadline(w3)
     digest = registration_digest(w3, neurons.address, 0, coldkey.address, 0, deadline)  # netuid 0: a new subnet
@@ -109,12 +109,12 @@ def test_high_s_twin_of_a_subnet_owner_signature_is_refused(w3, deployment, neur
 # ------------------------------------------------------------------ replay
 
 
-def test_replayed_registration_signature_is_refused_for_the_nonce(w3, deployment, neurons, accounts, send, mine):
+def test_replayed_registration_signature_is_refused_for_the_nonce(w3, client, neurons, accounts, send, mine):
     """A hotkey registers, is replaced (so it is no longer registered), and its old signature
     is sent again by the same coldkey before the deadline: only the nonce stands in the way."""
     owner, coldkey = accounts[1], accounts[2]
-    netuid = register_subnet(deployment, owner)[0]
-    set_hyperparameters(deployment, send, netuid, owner, maxUids=2, maxValidators=1, minAllowedWeights=1,
+    netuid = register_subnet(client, owner)[0]
+    set_hyperparameters(client, send, netuid, owner, maxUids=2, maxValidators=1, minAllowedWeights=1,
                         immunityPeriod=0)
     register = neurons.functions.registerNeuron
     hotkey = Account.create()
