@@ -174,6 +174,32 @@ def test_no_mint_for_blocks_without_subnets(w3, accounts, mine):
     assert kit.pools.functions.reserves(netuid).call()[0] >= locked
 
 
+@pytest.mark.parametrize(("dividend_ppm", "profitable"), [(500, False), (10_000, True)])
+def test_jit_stake_before_a_settlement_loses_below_the_fee_bound(kit, accounts, dividend_ppm, profitable):
+    """Stake just before settlement credits dividends, unstake right after, in one block (the most
+    favourable timing: no block of injection between). With a per-epoch dividend yield d/V below
+    2 x 33/65535 (0.1%) the round trip loses; at 1% it would pay (docs/DEVIATIONS.md: the settlement
+    worker must then credit against the epoch's stake snapshot)."""
+    holder, attacker = accounts[3], accounts[4]
+    hk, n = kit.hotkey.address, kit.netuid
+    stake_v = 1_000 * TAO
+    kit.credit_stake(n, hk, holder.address, stake_v)
+    dividends = stake_v * dividend_ppm // 10**6
+    kit.release(n, dividends)
+    credit = kit.pools.functions.creditEmission(n, hk, dividends)
+    with snapshot(kit.w3):
+        one_block(kit.w3, [(_stake_fn(kit, n, hk, 5 * TAO), attacker), (credit, kit.settlement)])
+        held = kit.stake_of(attacker.address, hk, n)
+    before = kit.balance(attacker.address)
+    receipts = one_block(
+        kit.w3,
+        [(_stake_fn(kit, n, hk, 5 * TAO), attacker), (credit, kit.settlement), (_unstake_fn(kit, n, hk, held), attacker)],
+    )
+    assert [r.status for r in receipts] == [1, 1, 1]
+    gain = kit.balance(attacker.address) - before
+    assert (gain > 0) is profitable, gain
+
+
 # ------------------------------------------------------------------ reorderings
 
 

@@ -28,7 +28,7 @@ ACTORS = 3
 SUBNETS = 2
 EXPECTED = {
     "PoolStakeBelowMinimum", "PoolInsufficientStake", "PoolZeroOutput", "PoolZeroShares",
-    "PoolInsufficientLiquidity", "PoolZeroAmount", "TaoInsufficientBalance",
+    "PoolReservesTooLow", "PoolInputTooLarge", "PoolPriceOutOfBand", "PoolZeroAmount", "TaoInsufficientBalance",
 }
 
 
