@@ -11,19 +11,15 @@ transaction. Prints the gas and its share of a 30M block.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from eth_account import Account
+from eth_utils import keccak
+from web3 import HTTPProvider, Web3
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from eth_account import Account  # noqa: E402
-from eth_utils import keccak  # noqa: E402
-from web3 import HTTPProvider, Web3  # noqa: E402
-
-from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt  # noqa: E402
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
-from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.tx import send  # noqa: E402
+from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt
+from evmtensor.chain.client import ChainClient
+from evmtensor.devtools.accounts import dev_account
+from evmtensor.devtools.anvil import Anvil
+from evmtensor.devtools.deploy import deploy_protocol
 
 MAX_UIDS = 4096
 BLOCK_GAS = 30_000_000
@@ -38,17 +34,16 @@ def _set(w3, address, slot: int, value: int) -> None:
 
 
 def main() -> None:
-    Account.enable_unaudited_hdwallet_features()
-    accounts = [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(3)]
+    accounts = [dev_account(i) for i in range(3)]
     with Anvil(accounts=3) as node:
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 120}))
-        dep = deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * 10**9) for a in accounts])
-        subnets, neurons = dep.contract("SubnetRegistry"), dep.contract("NeuronRegistry")
-        register_subnet_receipt(dep, accounts[1], Account.create())
+        client = ChainClient(w3, deploy_protocol(w3, accounts[0], genesis=[(a.address, 100_000 * 10**9) for a in accounts]))
+        subnets, neurons = client.contract("SubnetRegistry"), client.contract("NeuronRegistry")
+        register_subnet_receipt(client, accounts[1], Account.create())
         netuid = 1
         hp = list(subnets.functions.hyperparameters(netuid).call())
         hp[1], hp[3] = MAX_UIDS, 0  # maxUids, immunityPeriod
-        send(w3, subnets.functions.setHyperparameters(netuid, tuple(hp)), accounts[1])
+        client.send(subnets.functions.setHyperparameters(netuid, tuple(hp)), accounts[1])
         state_slot = _slot(netuid, 1)
         state = int.from_bytes(w3.eth.get_storage_at(neurons.address, state_slot), "big")
         instance = state & 0xFFFFFFFF
@@ -59,7 +54,7 @@ def main() -> None:
             _set(w3, neurons.address, _slot(uid, base), hotkey | (1 << 160) | ((10**6 + MAX_UIDS - uid) << 192))
         count_mask = 0xFFFF << 32
         _set(w3, neurons.address, state_slot, (state & ~count_mask) | (MAX_UIDS << 32))
-        receipt = register_neuron_receipt(dep, netuid, accounts[2], Account.create())
+        receipt = register_neuron_receipt(client, netuid, accounts[2], Account.create())
     gas = receipt["gasUsed"]
     print(f"register neuron replacing a UID in a full {MAX_UIDS}-UID subnet: {gas:,} gas "
           f"({100 * gas / BLOCK_GAS:.1f}% of a {BLOCK_GAS // 10**6}M block)")

@@ -15,7 +15,6 @@ import pytest
 from chain_asserts import expect_revert
 from fuzz import examples
 
-from evmtensor.chain.tx import send
 
 try:
     from .core_helpers import deploy_with, events, register_subnet
@@ -28,8 +27,8 @@ except ImportError:
 
 
 @pytest.fixture
-def kit(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def kit(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     return kit
 
@@ -139,14 +138,14 @@ def test_registration_refuses_to_leave_a_backlog(w3, accounts, mine):
     last = emission.functions.lastAccrualBlock().call()
     with expect_revert("EmissionBacklog", last, w3.eth.block_number + 1, 100):
         register_subnet(dep, accounts[2])
-    send(w3, emission.functions.accrue(), accounts[3], gas=5_000_000)
+    dep.send(emission.functions.accrue(), accounts[3], gas=5_000_000)
     new, _, receipt = register_subnet(dep, accounts[2])
     # The registration's own accrual covered every block before it, under the old subnet set.
     (accrued,) = events(emission.events.Accrued, receipt)
     assert accrued.args.toBlock == receipt.blockNumber == emission.functions.lastAccrualBlock().call()
     assert [ev.args.netuid for ev in events(emission.events.EmissionAccrued, receipt)] == [first]
     mine(4)
-    r = send(w3, emission.functions.accrue(), accounts[3], gas=5_000_000)
+    r = dep.send(emission.functions.accrue(), accounts[3], gas=5_000_000)
     per_subnet = {ev.args.netuid: ev.args for ev in events(emission.events.EmissionAccrued, r)}
     assert per_subnet[new].fromBlock == receipt.blockNumber
     assert per_subnet[new].toBlock - per_subnet[new].fromBlock == 5
@@ -163,12 +162,12 @@ def test_no_mint_for_blocks_without_subnets(w3, accounts, mine):
         register_subnet(dep, accounts[1])
     supply = tao.functions.totalSupply().call()
     kit = PoolsKit(w3, dep, None, accounts)
-    send(w3, emission.functions.accrue(), accounts[2], gas=3_000_000)
+    dep.send(emission.functions.accrue(), accounts[2], gas=3_000_000)
     netuid, _, receipt = register_subnet(dep, accounts[1])
     locked = dep.contract("SubnetRegistry").functions.subnetInfo(netuid).call()[3]
     assert tao.functions.totalSupply().call() == supply  # no subnet, no mint; the lock is a transfer
     mine(3)
-    send(w3, emission.functions.accrue(), accounts[2], gas=3_000_000)
+    dep.send(emission.functions.accrue(), accounts[2], gas=3_000_000)
     e = tao.functions.blockEmission().call()
     assert tao.functions.totalSupply().call() - supply <= e * 4
     assert kit.pools.functions.reserves(netuid).call()[0] >= locked

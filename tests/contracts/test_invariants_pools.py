@@ -112,7 +112,7 @@ def test_pools_invariants(w3, client, send, accounts):
 
         @rule(subnet=st.integers(0, SUBNETS - 1), hot=st.integers(0, SUBNETS - 1), alpha=st.integers(1, 10**9))
         def credit(self, subnet, hot, alpha):
-            kit.send_as(kit.settlement, kit.pools.functions.creditEmission(netuids[subnet], hotkeys[hot], alpha))
+            kit.credit_emission(netuids[subnet], hotkeys[hot], alpha)
 
         @invariant()
         def tao_conserved(self):
