@@ -216,7 +216,7 @@ _ACTIONS = st.lists(
 )
 
 
-@settings(max_examples=examples(6), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
 @given(actions=_ACTIONS)
 def test_explicit_accruals_change_no_holders_value(kit, accounts, actions):
     """The same actions in the same blocks, with and without explicit `accrue` calls between them
@@ -229,9 +229,13 @@ def test_explicit_accruals_change_no_holders_value(kit, accounts, actions):
 
     def run(explicit: bool):
         with snapshot(kit.w3):
-            for kind, who, sub, amount, blocks, accrue in actions:
+            for holder in holders:  # every holder starts with stake on both subnets
+                for netuid, hotkey in subnets:
+                    kit.send(kit.pools.functions.stake(netuid, hotkey, 5 * TAO, MAX_UINT, kit.deadline()), holder)
+            kit.w3.provider.make_request("anvil_mine", [hex(20)])
+            for i, (kind, who, sub, amount, blocks, accrue) in enumerate(actions):
                 _act(kit, holders, subnets, kind, who, sub, amount)
-                if explicit and accrue:
+                if explicit and (accrue or i == 0):
                     kit.send(kit.emission.functions.accrue(), accounts[6], gas=5_000_000)
                     blocks -= 1
                 if blocks:
