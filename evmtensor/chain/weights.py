@@ -52,8 +52,6 @@ __all__ = [
     "weights_typed_data",
 ]
 
-U16_MAX = 2**16 - 1
-U64_MAX = 2**64 - 1
 _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 def pack_u16(values: Sequence[int]) -> bytes:
