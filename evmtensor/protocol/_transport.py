@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 MAX_RESPONSE_EXTENSION = "max_response_bytes"
+# h11 spends microseconds per event, so a body sent as millions of 1-byte chunks (or TCP
+# segments) could keep the validator's event loop busy for minutes within the byte cap. Honest
+# bodies arrive in a few pieces, each at least a few hundred bytes (a TCP segment, a chunk).
+FREE_PIECES = 64
+MIN_AVERAGE_PIECE = 512
 
 _Reply = tuple[h11.Response, bytes]
 
@@ -83,6 +88,7 @@ class _Connection(asyncio.Protocol):
         self._limit = 0
         self._head: h11.Response | None = None
         self._body = bytearray()
+        self._pieces = 0
         self._got_bytes = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -132,6 +138,9 @@ class _Connection(asyncio.Protocol):
                 if len(self._body) + len(event.data) > self._limit:
                     raise ResponseTooLarge(f"response body exceeds {self._limit} bytes")
                 self._body += event.data
+                self._pieces += 1
+                if self._pieces > FREE_PIECES + len(self._body) // MIN_AVERAGE_PIECE:
+                    raise ResponseTooLarge(f"response body in {self._pieces} tiny pieces")
             elif isinstance(event, h11.EndOfMessage):
                 assert self._head is not None
                 self._waiter.set_result((self._head, bytes(self._body)))
@@ -158,6 +167,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
         self._limit, self._head, self._body, self._got_bytes = limit, None, bytearray(), False
+        self._pieces = 0
         data = self._h11.send(head) or b""
         data += (self._h11.send(h11.Data(data=body)) or b"") if body else b""
         data += self._h11.send(h11.EndOfMessage()) or b""
