@@ -158,7 +158,7 @@ def run_anchor(quick: bool) -> dict[str, object] | None:
     ANCHOR_HOME.mkdir(exist_ok=True)
     env = {**os.environ, "HOME": str(ANCHOR_HOME), "READ_ONLY": "1", "PYTHONWARNINGS": "ignore"}
     cmd = [str(python), str(ROOT / "bench" / "_bt_anchor.py"), "--client"] + (["--quick"] * quick)
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
         print(f"anchor failed ({done.returncode}):\n{done.stderr[-2000:]}")
