@@ -209,7 +209,8 @@ class Dendrite:
         extensions = {MAX_RESPONSE_EXTENSION: limit}
         url = f"{target.url}/{task.route}"
         async with self._client.stream(
-            "POST", url, content=body, headers=headers, extensions=extensions
+            "POST", url, content=body, headers=headers, extensions=extensions,
+            timeout=httpx.Timeout(timeout + self.grace),  # this call's, not the client default
         ) as reply:
             content = await _read_capped(reply, limit)
         return _interpret(target, task, reply, content, request_id, _ms_since(started))

@@ -106,9 +106,9 @@ def _mistakes(tmp: Path, miner_hot: str, busy_port: int) -> dict[str, tuple[str,
 def _run(module: str, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
     try:
         done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=45, stdin=subprocess.DEVNULL)
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:  # e.g. a miner that started despite the mistake
-        return -999, str(exc.stdout or ""), f"still running after 45 s: {exc.stderr!r}"
+        return -999, str(exc.stdout or ""), f"still running after 120 s: {exc.stderr!r}"
     return done.returncode, done.stdout, done.stderr
 
 
@@ -138,7 +138,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, s
                 env.pop(k, None)
             return name, _run(module, args, env)
 
-        with ThreadPoolExecutor(4) as pool:
+        with ThreadPoolExecutor(3) as pool:
             return dict(pool.map(one, mistakes.items()))
 
 
