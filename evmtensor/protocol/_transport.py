@@ -230,7 +230,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
         target = request.url.raw_path
         for attempt in (0, 1):
             conn, reused = await self._acquire(origin, request)
-            head = h11.Request(method=request.method, target=target, headers=headers)
+            # _parsed: skip h11's per-header regexes on what we send (httpx built these headers
+            # and the dendrite's are hex and digits); every byte *received* is still validated
+            head = h11.Request(
+                method=request.method.encode(), target=target, headers=headers, _parsed=True
+            )
             try:
                 reply = await conn.exchange(head, body, limit)
             except _Closed as exc:
