@@ -26,7 +26,8 @@ log = logging.getLogger("miner")
 @click.command(cls=CliCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @wallet_options(signs="responses")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8091, show_default=True, type=int, help="Port to bind (0: any).")
+@click.option("--port", default=8091, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind (0: any).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the replay-protection log lives (default ~/.evmtensor/miner/<wallet>).")
 @click.option("--allow", multiple=True, metavar="HOTKEY",

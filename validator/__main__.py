@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from evmtensor.cli.errors import CliCommand
+from evmtensor.cli.errors import CliCommand, CommandFailed
 from evmtensor.cli.options import hotkey_signer, wallet_options
 from validator import parse_target, query_axons
 
@@ -32,7 +32,8 @@ def _targets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
               metavar="URL@HOTKEY",
               help="Axon to query: http://127.0.0.1:8091@0xabc… (repeatable).")
 @click.option("--text", default="hello", show_default=True, help="The text to send.")
-@click.option("--timeout", default=12.0, show_default=True, type=float, help="Seconds per query.")
+@click.option("--timeout", default=12.0, show_default=True,
+              type=click.FloatRange(0, 3600, min_open=True), help="Seconds per query.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per axon.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
@@ -52,7 +53,7 @@ def main(
         outcome = f"OK {text_out!r}" if r.ok else f"FAIL {r.error}"
         click.echo(json.dumps(row) if as_json else f"{r.target.url} {outcome} ({row['ms']} ms)")
     if not any(r.ok for r in results):
-        raise click.exceptions.Exit(1)
+        raise CommandFailed(f"none of the {len(results)} axons gave a verified answer")
 
 
 if __name__ == "__main__":
