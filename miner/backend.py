@@ -123,7 +123,7 @@ class TransformersBackend:
         folder, gguf = self._resolve(source)
         self.tokenizer = _load_tokenizer(folder, gguf)
         self.model = self._load_model(folder, gguf)
-        self.name = (gguf or folder).stem if (gguf or folder) else str(source)
+        self.name = source.stem if source.suffix == ".gguf" else source.name
         log.info("model %s ready on %s%s in %.1f s", self.name, self.device,
                  " (4-bit nf4)" if self.quantize_4bit else "", time.perf_counter() - started)
 
@@ -230,7 +230,14 @@ def _dequantize(gguf: Path, target: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                  dtype=torch.float32)
-    model.save_pretrained(tmp)
+    # The loaded weights are plain floats, but the model still carries the GGUF quantizer,
+    # which refuses to save: copy the weights into a model built from the bare config.
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(model.state_dict())
+    plain.save_pretrained(tmp)
     AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(tmp)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)

@@ -9,12 +9,14 @@ miner on an ephemeral port and prints ``listening on 127.0.0.1:PORT`` on stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import string
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,19 @@ from evmtensor.protocol import (
 from miner.tasks import GENERATE_TASK, GenerateRequest, GenerateResponse
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def one_torch_thread() -> Iterator[None]:
+    """Tiny models run fastest on one thread; two threads on two busy cores thrash (20x)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def signers(n: int) -> list[Signer]:

@@ -199,7 +199,7 @@ def _usage(completion_tokens: int) -> dict[str, int]:
             "total_tokens": completion_tokens}
 
 
-_PIECES = re.compile(r"\S+\s*|\s+")
+_PIECES = re.compile(r"\S{1,16}\s*|\s+")  # words, long runs cut every 16 characters
 
 
 def _sse(payload: dict[str, Any]) -> str:

@@ -72,7 +72,7 @@ class Validator:
         self._dendrite: Dendrite | None = None
         self._last_weights_block: int | None = None
         self._last_nonce = 0
-        self._score_lock = asyncio.Lock()
+        self._score_lock: asyncio.Lock | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -81,6 +81,7 @@ class Validator:
         for task in self.tasks:
             await asyncio.to_thread(task.load)
         self._dendrite = Dendrite(self.signer, timeout=self.settings.timeout_s)
+        self._score_lock = asyncio.Lock()  # bound to this event loop
 
     async def close(self) -> None:
         if self._dendrite is not None:
@@ -124,6 +125,8 @@ class Validator:
     async def _guarded(job: Any) -> None:
         try:
             await job()
+        except asyncio.CancelledError:  # the server is shutting down mid-job
+            log.info("validator job %s stopped by shutdown", job.__name__)
         except Exception:  # one failed round (chain hiccup, bad miner data) must not stop the loop
             log.exception("validator job %s failed; the next one runs on schedule", job.__name__)
 
@@ -163,7 +166,7 @@ class Validator:
                               neurons: list[Neuron], timeout: float,
                               ) -> tuple[list[CallResult], np.ndarray]:
         """Query `neurons` with `request` while computing the reference; reward and record."""
-        if self._dendrite is None:
+        if self._dendrite is None or self._score_lock is None:
             raise RuntimeError("the validator is not open")
         if not neurons:
             return [], np.zeros(0)

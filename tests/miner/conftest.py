@@ -8,6 +8,13 @@ import pytest
 
 from miner.backend import TransformersBackend
 from miner.tiny import build_tiny_gpt2
+from neuron_helpers import one_torch_thread
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    with one_torch_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
