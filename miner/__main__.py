@@ -19,6 +19,8 @@ from evmtensor.cli.options import hotkey_signer, wallet_options
 from evmtensor.errors import EvmTensorError
 from evmtensor.protocol.registry import Registry
 from miner import build_axon, chain_registry_for, load_registry
+from miner.service import build_model_miner
+from miner.settings import MinerSettings
 
 log = logging.getLogger("miner")
 
@@ -38,12 +40,16 @@ log = logging.getLogger("miner")
 @click.option("--netuid", type=int, help="Subnet whose registered neurons may call (with --deployment).")
 @click.option("--rpc-url", default="http://127.0.0.1:8545", show_default=True,
               help="JSON-RPC endpoint of the chain (with --deployment).")
+@click.option("--model", "model", metavar="PATH|smollm2",
+              help="Serve a model (a folder or .gguf file; smollm2: the packaged SmolLM2) on the "
+                   "generate and text tasks, batched; without it the text task echoes. "
+                   "MINER_* variables tune it (MINER_MAX_BATCH, MINER_EMBEDDINGS, ...).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
     registry_file: Path | None, deployment: Path | None, netuid: int | None, rpc_url: str,
-    verbose: bool,
+    model: str | None, verbose: bool,
 ) -> None:
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
@@ -52,7 +58,12 @@ def main(
     registry = _registry(allow, registry_file, deployment, netuid, rpc_url)
     folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
     log.info("miner hotkey %s on %s:%s", signer.address, host, port)
-    run_forever(build_axon(signer, registry, folder).app(), host=host, port=port)
+    if model is None:
+        app = build_axon(signer, registry, folder).app()
+    else:
+        settings = MinerSettings.from_env(model=None if model == "smollm2" else Path(model))
+        app = build_model_miner(signer, registry, folder, settings).app()
+    run_forever(app, host=host, port=port)
 
 
 def _registry(allow, registry_file, deployment, netuid, rpc_url) -> Registry:

@@ -38,10 +38,11 @@ from evmtensor.protocol import (
     TextRequest,
     TextResponse,
 )
-from miner.backend import Generation, ModelBackend, Prompt, SamplingKey
+from miner.backend import Generation, ModelBackend, Prompt, SamplingKey, TransformersBackend
 from miner.batcher import BatcherClosed, DynamicBatcher, RequestExpired
 from miner.embedding import MiniLMEmbedder
 from miner.metrics import CONTENT_TYPE_LATEST, MinerMetrics
+from miner.settings import MinerSettings
 from miner.tasks import (
     EMBED_TASK,
     GENERATE_TASK,
@@ -51,7 +52,7 @@ from miner.tasks import (
     GenerateResponse,
 )
 
-__all__ = ["MinerService"]
+__all__ = ["MinerService", "build_model_miner"]
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +177,14 @@ class MinerService:
 
     def describe(self) -> dict[str, Any]:
         return {"hotkey": self.axon.signer.address, "model": self.backend.name}
+
+
+def build_model_miner(signer: Signer, registry: Registry, data_dir: Path,
+                      settings: MinerSettings) -> MinerService:
+    """The miner ``python -m miner --model ...`` runs: the settings' model (SmolLM2 by default;
+    a GGUF's float copy kept under ``data_dir/models``), batched, optionally with embeddings."""
+    backend = TransformersBackend(settings.model, cache_dir=data_dir / "models",
+                                  device=settings.device)
+    embedder = MiniLMEmbedder() if settings.embeddings else None
+    return MinerService(signer, registry, backend, data_dir=data_dir, embedder=embedder,
+                        max_batch=settings.max_batch, max_wait_s=settings.max_wait_ms / 1000)

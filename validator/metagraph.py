@@ -12,8 +12,10 @@ import ipaddress
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from evmtensor.chain.client import ChainClient
+from evmtensor.chain.metagraph import metagraph_page
 from validator.weights import WeightRules
 
 __all__ = ["ChainMetagraph", "Metagraph", "MetagraphSource", "Neuron", "StaticMetagraph",
@@ -91,36 +93,34 @@ class ChainMetagraph:
 
     PAGE = 256
 
-    def __init__(self, w3: Any, views: Any, netuid: int, *, chain_id: int | None = None,
-                 verifying_contract: str | None = None, max_weight_limit: float = 1.0) -> None:
-        self.w3 = w3
-        self.views = views
+    def __init__(self, client: ChainClient, netuid: int, *, max_weight_limit: float = 1.0,
+                 verifying_contract: str | None = None) -> None:
+        """`verifying_contract`: the EIP-712 domain weights are signed for (default: the
+        SubnetRegistry, until a weights contract exists)."""
+        self.client = client
         self.netuid = netuid
-        self.chain_id = chain_id
-        self.verifying_contract = verifying_contract or views.address
         self.max_weight_limit = max_weight_limit
+        self.verifying_contract = verifying_contract or client.deployment.address("SubnetRegistry")
 
     def load(self) -> Metagraph:
-        block = int(self.w3.eth.block_number)
-        header = self.views.functions.subnet(self.netuid).call(block_identifier=block)
-        hyper = header[-1]  # Hyperparameters, in ISubnetRegistry's declaration order
-        rules = WeightRules(min_allowed_weights=int(hyper[4]),
+        block = self.client.block_number()
+        hyper = self.client.view("MetagraphViews", "subnet", self.netuid, block=block).hyperparameters
+        rules = WeightRules(min_allowed_weights=int(hyper.minAllowedWeights),
                             max_weight_limit=self.max_weight_limit,
-                            version_key=int(hyper[18]), rate_limit_blocks=int(hyper[5]))
+                            version_key=int(hyper.weightsVersionKey),
+                            rate_limit_blocks=int(hyper.weightsRateLimit))
         neurons: list[Neuron] = []
         start, total = 0, None
         while total is None or start < total:
-            page = self.views.functions.metagraph(self.netuid, start, self.PAGE).call(
-                block_identifier=block)
-            total = int(page[1])
-            hotkeys, stake, permit, incentive, axons = page[4], page[6], page[9], page[10], page[13]
-            for i, hotkey in enumerate(hotkeys):
-                ip, port, ip_type = axons[i][0], axons[i][1], axons[i][2]
-                neurons.append(Neuron(start + i, hotkey, axon_url(ip, port, ip_type),
-                                      incentive[i] / 65535, int(stake[i]), bool(permit[i])))
-            if not hotkeys:
+            page = metagraph_page(self.client, self.netuid, start, self.PAGE, block)
+            total = int(page.n)
+            for i, hotkey in enumerate(page.hotkeys):
+                axon = page.axons[i]
+                neurons.append(Neuron(start + i, hotkey, axon_url(axon.ip, axon.port, axon.ipType),
+                                      page.incentive[i] / 65535, int(page.alphaStake[i]),
+                                      bool(page.validatorPermit[i])))
+            if not page.hotkeys:
                 break
-            start += len(hotkeys)
-        chain_id = self.chain_id if self.chain_id is not None else int(self.w3.eth.chain_id)
-        return Metagraph(self.netuid, block, tuple(neurons), rules, chain_id,
+            start += len(page.hotkeys)
+        return Metagraph(self.netuid, block, tuple(neurons), rules, self.client.deployment.chain_id,
                          self.verifying_contract)

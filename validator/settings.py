@@ -1,26 +1,26 @@
 """The validator's settings: defaults, overridden by ``VALIDATOR_*`` environment variables, then
-by explicit keyword arguments (flags).
+by explicit keyword arguments (flags), through the project's `ServiceSettings` pattern.
 
-``ValidatorSettings.from_env()`` reads e.g. ``VALIDATOR_ROUND_INTERVAL_S=6``; an unknown
-``VALIDATOR_`` variable or a value of the wrong type is a `ConfigError` naming it, at start-up.
+``ValidatorSettings.from_env()`` reads e.g. ``VALIDATOR_ROUND_INTERVAL_S=6``; a value of the
+wrong type is a `ConfigError` naming the variable, at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from miner.settings import ConfigError, settings_from_env
+from evmtensor.settings import ServiceSettings
 
-__all__ = ["ConfigError", "ValidatorSettings", "settings_from_env"]
+__all__ = ["ValidatorSettings"]
 
-class ValidatorSettings(BaseModel):
+
+class ValidatorSettings(ServiceSettings):
     """How the validator runs its rounds, sets weights and serves the gateway."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ENV_PREFIX: ClassVar[str] = "VALIDATOR_"
 
     netuid: int = Field(default=1, ge=0, lt=2**16)
     data_dir: Path = Path.home() / ".evmtensor" / "validator"
@@ -34,8 +34,7 @@ class ValidatorSettings(BaseModel):
     gateway_top_k: int = Field(default=3, ge=1)
     gateway_timeout_s: float = Field(default=30.0, gt=0)
     gateway_api_key: str | None = None
-    model_name: str = "evmtensor-subnet"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ValidatorSettings:
-        return settings_from_env(cls, "VALIDATOR_", environ, **overrides)
+    model_name: str = "evmtensor-subnet"  # the gateway's model id
+    model: Path | None = None  # the reference generator: a folder or .gguf (default SmolLM2)
+    device: str | None = None  # "cuda" or "cpu"; None: cuda when available
+    embedding_task: bool = False  # also run the embedding task (miners with MINER_EMBEDDINGS)

@@ -19,11 +19,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak, to_checksum_address
 
+from evmtensor.chain import typed_data
 from evmtensor.protocol import Signer, recover_address
+from evmtensor.units import U16_MAX
 
 __all__ = [
     "U16_MAX",
+    "WEIGHTS_TYPE",
     "FileWeightsSink",
     "MemoryWeightsSink",
     "SignedWeights",
@@ -35,7 +39,6 @@ __all__ = [
     "weights_digest",
 ]
 
-U16_MAX = 65535
 _MIN_FLOOR = 1e-5  # the weight given to unscored UIDs when padding up to min_allowed_weights
 
 
@@ -129,43 +132,38 @@ class SignedWeights:
 
     def signer(self) -> str:
         """The checksummed address that signed it (raises SignatureInvalid if none did)."""
-        from eth_utils import to_checksum_address
-
         raw = recover_address(self.digest(), bytes.fromhex(self.signature.removeprefix("0x")))
         return to_checksum_address(raw)
 
 
-_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "Weights": [
-        {"name": "netuid", "type": "uint16"},
-        {"name": "uids", "type": "uint16[]"},
-        {"name": "weights", "type": "uint16[]"},
-        {"name": "versionKey", "type": "uint64"},
-        {"name": "nonce", "type": "uint64"},
-    ],
-}
+# The signed type; it joins evmtensor.chain.typed_data.TYPES (and TypedData.sol) when a contract
+# verifies weights. The domain is the protocol's one domain.
+WEIGHTS_TYPE = [
+    {"name": "netuid", "type": "uint16"},
+    {"name": "uids", "type": "uint16[]"},
+    {"name": "weights", "type": "uint16[]"},
+    {"name": "versionKey", "type": "uint64"},
+    {"name": "nonce", "type": "uint64"},
+]
+_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
 
 
 def weights_digest(netuid: int, uids: list[int], weights: list[int], version_key: int,
                    nonce: int, chain_id: int, verifying_contract: str) -> bytes:
-    """The EIP-712 digest of a weight vector (domain "EVMTensor" version "1")."""
-    message = encode_typed_data(full_message={
-        "types": _TYPES,
+    """The EIP-712 digest of a weight vector (the protocol's domain: "EVMTensor", "1")."""
+    signable = encode_typed_data(full_message={
+        "types": {"EIP712Domain": _DOMAIN_FIELDS, "Weights": WEIGHTS_TYPE},
         "primaryType": "Weights",
-        "domain": {"name": "EVMTensor", "version": "1", "chainId": chain_id,
-                   "verifyingContract": verifying_contract},
+        "domain": typed_data.domain(chain_id, verifying_contract),
         "message": {"netuid": netuid, "uids": list(uids), "weights": list(weights),
                     "versionKey": version_key, "nonce": nonce},
     })
-    from eth_utils import keccak
-
-    return keccak(b"\x19" + message.version + message.header + message.body)
+    return keccak(b"\x19" + signable.version + signable.header + signable.body)
 
 
 def sign_weights(signer: Signer, netuid: int, uids: np.ndarray, weights: np.ndarray,
