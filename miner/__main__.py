@@ -19,6 +19,7 @@ from evmtensor.cli.options import hotkey_signer, wallet_options
 from evmtensor.errors import EvmTensorError
 from evmtensor.protocol.registry import Registry
 from miner import build_axon, chain_registry_for, load_registry
+from miner.onchain import announce_wallet
 from miner.service import build_model_miner
 from miner.settings import MinerSettings
 
@@ -44,12 +45,15 @@ log = logging.getLogger("miner")
               help="Serve a model (a folder or .gguf file; smollm2: the packaged SmolLM2) on the "
                    "generate and text tasks, batched; without it the text task echoes. "
                    "MINER_* variables tune it (MINER_MAX_BATCH, MINER_EMBEDDINGS, ...).")
+@click.option("--announce", "announce_host", metavar="HOST",
+              help="With --deployment and a fixed --port: register the hotkey if it is not "
+                   "(the wallet's coldkey pays the burn) and serve HOST:PORT on chain.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
     registry_file: Path | None, deployment: Path | None, netuid: int | None, rpc_url: str,
-    model: str | None, verbose: bool,
+    model: str | None, announce_host: str | None, verbose: bool,
 ) -> None:
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
@@ -58,6 +62,11 @@ def main(
     registry = _registry(allow, registry_file, deployment, netuid, rpc_url)
     folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
     log.info("miner hotkey %s on %s:%s", signer.address, host, port)
+    if announce_host is not None:
+        if deployment is None or netuid is None or port == 0:
+            raise click.UsageError("--announce needs --deployment, --netuid and a fixed --port")
+        announce_wallet(rpc_url, deployment, netuid, wallet_name, hotkey, wallet_path,
+                        password_file, announce_host, port)
     if model is None:
         app = build_axon(signer, registry, folder).app()
     else:

@@ -10,6 +10,7 @@ how much the burn is, before any transaction is sent.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
@@ -18,8 +19,9 @@ from evmtensor.chain.client import ChainClient
 from evmtensor.chain.metagraph import metagraph_page
 from evmtensor.errors import EvmTensorError
 from evmtensor.units import RAO_PER_TAO
+from evmtensor.wallet import PasswordSource, Wallet
 
-__all__ = ["MinerSetupError", "announce"]
+__all__ = ["MinerSetupError", "announce", "announce_wallet"]
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +63,14 @@ def announce(client: ChainClient, netuid: int, coldkey: LocalAccount, hotkey: Lo
         actions.serve_axon(client, netuid, hotkey, host, port)
         log.info("serving uid %s of subnet %s at %s:%s on chain", uid, netuid, host, port)
     return int(uid)
+
+
+def announce_wallet(rpc_url: str, deployment: Path, netuid: int, wallet: str, hotkey: str,
+                    root: Path | None, password_file: Path | None, host: str, port: int) -> int:
+    """`announce` with the wallet's coldkey (pays) and hotkey, for ``python -m miner
+    --announce``."""
+    passwords = PasswordSource(password_file=password_file)
+    keys = Wallet(wallet, root)
+    client = ChainClient.connect(rpc_url, deployment)
+    return announce(client, netuid, keys.coldkey(passwords), keys.hotkey(passwords, hotkey),
+                    host, port)

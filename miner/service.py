@@ -109,8 +109,9 @@ class MinerService:
         log.info("loading model %s ...", getattr(self.backend, "source", None) or "(default)")
         started = time.perf_counter()
         try:
-            await asyncio.to_thread(self.backend.load)
-            if self.embedder is not None:
+            if not self.backend.loaded:  # a backend may come loaded (shared by two services)
+                await asyncio.to_thread(self.backend.load)
+            if self.embedder is not None and not self.embedder.loaded:
                 await asyncio.to_thread(self.embedder.load)
         except Exception as exc:  # keep serving /health with the reason rather than dying silently
             self.load_error = f"{type(exc).__name__}: {exc}"

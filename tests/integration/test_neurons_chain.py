@@ -8,12 +8,15 @@ import asyncio
 import json
 
 import pytest
+from click.testing import CliRunner
 from eth_account import Account
 
 from evmtensor.chain import actions
 from evmtensor.chain.metagraph import chain_registry
 from evmtensor.paths import REPO_ROOT
 from evmtensor.protocol import ServerThread, Signer
+from evmtensor.wallet import PasswordSource, Wallet
+from miner.__main__ import main as miner_main
 from miner.backend import TransformersBackend
 from miner.embedding import MiniLMEmbedder
 from miner.onchain import MinerSetupError, announce
@@ -101,3 +104,19 @@ def test_miner_announces_itself_and_the_validator_scores_it_from_chain(
     assert signed.verifying_contract == client.deployment.address("SubnetRegistry")
     assert dict(zip(signed.uids, signed.weights))[miner_uid] == U16_MAX
     assert sink.submitted == [signed]
+
+
+def test_miner_cli_announce_with_a_coldkey_that_cannot_pay(client, accounts, anvil, tmp_path,
+                                                            monkeypatch):
+    for key, value in {"EVMTENSOR_KDF_N": "16", "EVMTENSOR_PASSWORD": "pw",
+                       "EVMTENSOR_WALLET_PATH": str(tmp_path / "w")}.items():
+        monkeypatch.setenv(key, value)
+    coldkey, _ = Wallet("poor").create(PasswordSource())
+    netuid = actions.register_subnet(client, accounts[1], accounts[7])
+    dep_file = tmp_path / "deployment.json"
+    client.deployment.save(dep_file)
+    result = CliRunner().invoke(miner_main, [
+        "--wallet-name", "poor", "--port", "18999", "--deployment", str(dep_file),
+        "--netuid", str(netuid), "--rpc-url", anvil.url, "--announce", "127.0.0.1"])
+    assert result.exit_code != 0
+    assert f"coldkey {coldkey.address} holds 0 TAO" in result.output
