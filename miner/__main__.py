@@ -19,9 +19,6 @@ from evmtensor.cli.options import hotkey_signer, wallet_options
 from evmtensor.errors import EvmTensorError
 from evmtensor.protocol.registry import Registry
 from miner import build_axon, chain_registry_for, load_registry
-from miner.onchain import announce_wallet
-from miner.service import build_model_miner
-from miner.settings import MinerSettings
 
 log = logging.getLogger("miner")
 
@@ -65,11 +62,16 @@ def main(
     if announce_host is not None:
         if deployment is None or netuid is None or port == 0:
             raise click.UsageError("--announce needs --deployment, --netuid and a fixed --port")
+        from miner.onchain import announce_wallet
+
         announce_wallet(rpc_url, deployment, netuid, wallet_name, hotkey, wallet_path,
                         password_file, announce_host, port)
     if model is None:
         app = build_axon(signer, registry, folder).app()
-    else:
+    else:  # imported here: the echo miner starts without numpy and the model stack
+        from miner.service import build_model_miner
+        from miner.settings import MinerSettings
+
         settings = MinerSettings.from_env(model=None if model == "smollm2" else Path(model))
         app = build_model_miner(signer, registry, folder, settings).app()
     run_forever(app, host=host, port=port)

@@ -181,7 +181,8 @@ class Validator:
             # A UID may have changed hands while we waited: score only those still held.
             current = self.metagraph.hotkeys() if self.metagraph else {}
             keep = np.array([current.get(n.uid) == n.hotkey for n in neurons], dtype=bool)
-            self.store.update(uids[keep], np.asarray(rewards)[keep])
+            # the store fsyncs its file: off the event loop
+            await asyncio.to_thread(self.store.update, uids[keep], np.asarray(rewards)[keep])
         return results, np.asarray(rewards)
 
     # -- weights ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from validator.scoring import TextGenerationTask
 from validator.settings import ValidatorSettings
 from validator.weights import U16_MAX, MemoryWeightsSink, WeightRules
 
-GOOD, ECHO, GARBAGE, SLOW, COPIER = 1, 2, 3, 4, 5
+GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR = 1, 2, 3, 4, 5, 7
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -94,12 +94,14 @@ async def _rounds(validator, n):
 
 
 def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder, tmp_path):
-    keys, neurons, _, _ = subnet
+    keys, neurons, urls, _ = subnet
     sink = MemoryWeightsSink()
-    validator, _ = _validator(keys, neurons, tiny_folder, embedder, tmp_path, sink)
+    impostor = Neuron(IMPOSTOR, Signer(os.urandom(32)).address, urls[GOOD])  # not its hotkey
+    validator, _ = _validator(keys, [*neurons, impostor], tiny_folder, embedder, tmp_path, sink)
     reports = asyncio.run(_rounds(validator, 2))
     last = dict(zip(reports[-1].uids, reports[-1].rewards))
-    assert sorted(last) == [GOOD, ECHO, GARBAGE, SLOW, COPIER]  # never itself
+    assert sorted(last) == [GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR]  # never itself
+    assert last[IMPOSTOR] == 0.0  # the axon there answers for another hotkey: unverified
     assert last[GOOD] == pytest.approx(1.0, abs=1e-5)  # the validator's own answer, same model
     assert last[SLOW] == 0.0  # timed out
     assert last[COPIER] == pytest.approx(0.1 * last[GOOD], abs=1e-5)  # same text, later
@@ -111,7 +113,8 @@ def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder,
     signed = validator.set_weights()
     assert sink.submitted == [signed] and signed.signer() == keys[0].address
     weights = dict(zip(signed.uids, signed.weights))
-    assert weights[GOOD] == U16_MAX and SLOW not in weights and 0 not in weights
+    assert weights[GOOD] == U16_MAX and 0 not in weights
+    assert SLOW not in weights and IMPOSTOR not in weights
     assert all(weights[GOOD] > w for uid, w in weights.items() if uid != GOOD)
 
 

@@ -13,7 +13,7 @@ from evmtensor.protocol import ServerThread, StaticRegistry
 from miner.backend import Prompt, SamplingKey, TransformersBackend
 from miner.embedding import MiniLMEmbedder
 from miner.service import MinerService
-from neuron_helpers import echo_axon, signers, wait_ready
+from neuron_helpers import echo_axon, one_torch_thread, signers, wait_ready
 from validator.metagraph import Neuron, StaticMetagraph
 from validator.neuron import Validator
 from validator.scoring import TextGenerationTask
@@ -21,6 +21,13 @@ from validator.settings import ValidatorSettings
 from validator.weights import MemoryWeightsSink
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Under xdist each worker has one core: more threads only slow the other worker down."""
+    with one_torch_thread():
+        yield
 
 
 def test_smollm2_miner_answers_coherently_and_scores_highest(tmp_path):
