@@ -42,10 +42,14 @@ def dev_key(index, branch=0):
 
 def send(w3, fn_call, account):
     """Sign ``fn_call`` as ``account``, send it, and return the receipt (raises if it reverted)."""
+    # Estimate against the pending block, where the transaction lands (emission accrues lazily,
+    # so it has one more block of work than "latest"), with headroom for nested calls (EIP-150).
+    gas = fn_call.estimate_gas({"from": account.address}, block_identifier="pending") * 13 // 10 + 20_000
     tx = fn_call.build_transaction({
         "from": account.address,
         "nonce": w3.eth.get_transaction_count(account.address, "pending"),
         "chainId": w3.eth.chain_id,
+        "gas": gas,
     })
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)

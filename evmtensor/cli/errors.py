@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 import click
+from web3 import Web3
 
 from evmtensor.errors import ContractRevert, EvmTensorError
 
@@ -64,10 +65,17 @@ REVERT_HINTS = {
 }
 
 
+def _revert_text(exc: ContractRevert) -> str:
+    """``Name(arg, ...)`` with addresses checksummed, as a user copies them elsewhere."""
+    args = [Web3.to_checksum_address(a) if isinstance(a, str) and Web3.is_address(a) else a
+            for a in exc.args_decoded]
+    return f"{exc.name}({', '.join(repr(a) for a in args)})"
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, ContractRevert):
         hint = REVERT_HINTS.get(exc.name)
-        return f"the chain refused the transaction: {exc}" + (f": {hint}" if hint else "")
+        return f"the chain refused the transaction: {_revert_text(exc)}" + (f": {hint}" if hint else "")
     return str(exc) or type(exc).__name__
 
 
