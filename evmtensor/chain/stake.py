@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from evmtensor.chain.amm import Pool, quote_move, quote_stake, quote_unstake
 from evmtensor.chain.client import ChainClient
+from evmtensor.chain.metagraph import metagraph_loader
 from evmtensor.errors import ChainError
 from evmtensor.units import MAX_UINT256, PRICE_SCALE
 
@@ -198,19 +199,23 @@ def preview_move(client: ChainClient, origin_netuid: int, destination_netuid: in
 
 def positions(client: ChainClient, coldkey: str, hotkeys: list[str] = ()) -> list[Position]:
     """``coldkey``'s non-zero stake on every subnet, over each subnet's registered hotkeys, the
-    hotkeys it ever staked to (its ``Staked`` events) and ``hotkeys``."""
+    hotkeys it ever staked or was moved stake to (``Staked``/``StakeMoved`` events) and ``hotkeys``."""
     pools = client.contract("StakingPools")
-    known = {h for h in hotkeys}
-    for log in pools.events.Staked().get_logs(from_block=client.deployment.deploy_block,
+    block = client.block_number()
+    known = set(hotkeys)
+    for log in pools.events.Staked().get_logs(from_block=client.deployment.deploy_block, to_block=block,
                                              argument_filters={"coldkey": coldkey}):
         known.add(log["args"]["hotkey"])
+    for log in pools.events.StakeMoved().get_logs(from_block=client.deployment.deploy_block, to_block=block,
+                                                 argument_filters={"destinationColdkey": coldkey}):
+        known.add(log["args"]["destinationHotkey"])
     found: list[Position] = []
-    for netuid in client.view("SubnetRegistry", "activeNetuids"):
-        page = client.view("MetagraphViews", "metagraph", netuid, 0, 4096)
-        candidates = sorted(known | set(page["hotkeys"]))
-        price = client.call(pools.functions.spotPrice(netuid))
+    for netuid in client.view("SubnetRegistry", "activeNetuids", block=block):
+        registered = {n.hotkey for n in metagraph_loader(client, netuid)(block)}
+        candidates = sorted(known | registered)
+        price = client.call(pools.functions.spotPrice(netuid), block=block)
         for hotkey in candidates:
-            alpha = client.call(pools.functions.stakeOf(coldkey, hotkey, netuid))
+            alpha = client.call(pools.functions.stakeOf(coldkey, hotkey, netuid), block=block)
             if alpha:
                 found.append(Position(int(netuid), hotkey, int(alpha), int(price)))
     return found

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from evmtensor.chain.actions import transfer_tao
+from evmtensor.chain.metagraph import metagraph_loader
 from evmtensor.chain.stake import positions
 from evmtensor.cli.errors import CliGroup, CommandFailed
 from evmtensor.cli.options import (
@@ -169,13 +170,13 @@ def overview(wallet_name, hotkey, wallet_path, password_file, rpc_url, deploymen
     client = client_from(rpc_url, deployment_file)
     w = Wallet(wallet_name, wallet_path)
     cold, hot = w.coldkey_address(), _hotkeys(w)
-    registrations = []
-    for netuid in client.view("SubnetRegistry", "activeNetuids"):
-        page = client.view("MetagraphViews", "metagraph", netuid, 0, 4096)
-        for uid, address in enumerate(page["hotkeys"]):
-            names = [n for n, a in hot.items() if a == address]
+    registrations, block = [], client.block_number()
+    for netuid in client.view("SubnetRegistry", "activeNetuids", block=block):
+        for neuron in metagraph_loader(client, netuid)(block):
+            names = [n for n, a in hot.items() if a == neuron.hotkey]
             if names:
-                registrations.append({"netuid": int(netuid), "uid": uid, "hotkey_name": names[0], "hotkey": address})
+                registrations.append({"netuid": int(netuid), "uid": neuron.uid, "hotkey_name": names[0],
+                                      "hotkey": neuron.hotkey})
     held = positions(client, cold, list(hot.values()))
     data = {**_balances(client, cold), "wallet": wallet_name, "hotkeys": hot, "registrations": registrations,
             "stake": [{"netuid": p.netuid, "hotkey": p.hotkey, "alpha": p.alpha, "tao_value_rao": p.tao_value}

@@ -175,3 +175,17 @@ def _registered_hotkey(client, netuid, accounts) -> str:
     hot = Account.create()
     actions.register_neuron(client, netuid, accounts[0], hot)
     return hot.address
+
+
+def test_positions_include_unregistered_hotkeys_moved_to(run, netuid, alice, client, accounts):
+    """Stake moved to a hotkey that holds no UID on that subnet is still listed."""
+    second = actions.register_subnet(client, accounts[1], Account.create())
+    other_hot = client.view("SubnetRegistry", "subnetOwner", second)["hotkey"]  # registered on `second` only
+    run.json("stake", "add", netuid, "--amount", "0.2", "--wallet-name", "alice", "--yes")
+    run.json("stake", "move", "--origin-netuid", netuid, "--dest-netuid", netuid, "--to", other_hot, "--all",
+             "--wallet-name", "alice", "--yes")
+    listed = run.json("stake", "list", "--wallet-name", "alice")
+    held = _stake_of(client, accounts[0].address, other_hot, netuid)
+    assert held > 0 and [(p["netuid"], p["hotkey"], p["alpha"]) for p in listed] == [(netuid, other_hot, held)]
+    table = run("stake", "list", "--wallet-name", "alice")
+    assert table.exit_code == 0 and other_hot in table.stdout
