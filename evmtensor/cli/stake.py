@@ -2,8 +2,7 @@
 slippage, min out, fee) and a confirmation unless ``--yes``; ``list`` a coldkey's positions.
 
 The limit price sent comes from ``--limit-price`` or ``--tolerance`` (see
-:mod:`evmtensor.chain.stake`). A preview beyond its limit is not confirmed: the transaction is
-simulated, and the chain's own refusal (``PoolLimitPriceExceeded``) is what the user reads.
+:mod:`evmtensor.chain.stake`). A preview beyond its limit is not offered for confirmation.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import click
 
 from evmtensor.chain import actions
 from evmtensor.chain.stake import StakePreview, positions, preview_move, preview_stake, preview_unstake
-from evmtensor.cli.errors import CliGroup, CommandFailed
+from evmtensor.cli.errors import REVERT_HINTS, CliGroup, CommandFailed
 from evmtensor.cli.options import (
     ADDRESS,
     AMOUNT,
@@ -51,15 +50,20 @@ def _show(p: StakePreview, unit_in: str, unit_out: str) -> None:
         pairs.insert(2, ("TAO between pools", fmt_units(p.tao_moved, "TAO")))
     print_pairs(f"{p.kind} preview (block {p.block})", pairs)
     if not p.within_limit:
-        click.echo("the price after would be beyond the limit: the chain will refuse this", err=True)
+        click.echo("the price after would be beyond the limit", err=True)
 
 
 def _execute(preview: StakePreview, yes: bool, as_json: bool, units: tuple[str, str], send) -> None:
-    """Show, confirm (unless --yes, or unless the chain will refuse it anyway), send, report."""
+    """Show, confirm (unless --yes), send, report. A preview beyond its limit is not offered for
+    confirmation: without --yes it stops here with the error the chain would give; with --yes it
+    is sent and the chain judges (the pool may have moved since the preview)."""
     if not as_json:
         _show(preview, *units)
-    if preview.within_limit:
-        confirm("Send?", yes)
+    if not preview.within_limit and not yes:
+        name = "PoolLimitPriceExceeded"
+        raise CommandFailed(f"nothing sent: the chain would refuse it with {name}({preview.price_after}, "
+                            f"{preview.limit_price}): {REVERT_HINTS[name]}")
+    confirm("Send?", yes)
     receipt = send()
     if as_json:
         print_json(receipt_json(receipt, preview=preview.to_json()))

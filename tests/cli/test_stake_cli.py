@@ -73,8 +73,19 @@ def test_slippage_past_the_tolerance_is_refused_by_name(run, netuid, alice, clie
     block = w3.eth.block_number
     result = run("stake", "add", netuid, "--amount", "50", "--tolerance", "0.001", "--wallet-name", "alice")
     assert result.exit_code == 1
-    assert "PoolLimitPriceExceeded(" in result.stderr and "the price would move past your limit" in result.stderr
+    assert "nothing sent: the chain would refuse it with PoolLimitPriceExceeded(" in result.stderr
+    assert "the price would move past your limit" in result.stderr
     assert "beyond the limit" in result.stderr and "Send?" not in result.stderr  # no question for a sure refusal
+    assert w3.eth.block_number == block
+    # With --yes it is sent, and the chain refuses it by the same name and arguments.
+    y, x = _pool(client, netuid)
+    _, _, after = _by_hand_stake(y, x, 50 * 10**9)
+    price_after = -(-after.numerator * 10**18 // after.denominator)
+    limit = (y * 10**18 // x) * 1001 // 1000
+    sent = run.fails("stake", "add", netuid, "--amount", "50", "--tolerance", "0.001", "--wallet-name", "alice",
+                     "--yes")
+    assert f"the chain refused the transaction: PoolLimitPriceExceeded({price_after}, {limit})" in sent
+    assert f"PoolLimitPriceExceeded({price_after}, {limit})" in result.stderr
     assert w3.eth.block_number == block
 
 
