@@ -8,7 +8,6 @@ never loses precision; tables show decimals.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -26,9 +25,10 @@ __all__ = ["confirm", "console", "fmt_fraction", "fmt_price", "fmt_units", "prin
 
 
 def console(stderr: bool = False) -> Console:
-    """A console on the current stdout (click's runner swaps it), wide when not a terminal."""
+    """A console on the current stdout (click's runner swaps it). Piped output is never folded
+    to a terminal width (a table's rows stay one line each, whatever $COLUMNS says)."""
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", 200))
+    width = None if stream.isatty() else 400
     return Console(file=stream, width=width, soft_wrap=False, highlight=False)
 
 
