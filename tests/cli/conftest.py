@@ -102,7 +102,15 @@ def bob(wallet_root, w3):
 
 
 @pytest.fixture
-def netuid(client, alice):
-    """A subnet owned by alice's coldkey, with alice's hotkey as UID 0."""
+def netuid(client, alice, w3):
+    """A subnet owned by alice's coldkey, with alice's hotkey as UID 0.
+
+    Emission is frozen afterwards (Emission's last-accrual block, storage slot 0, moved far
+    ahead): every pool call accrues first, and these tests check previews against the reserves
+    the swap then really uses, so no injection may land in between.
+    """
     passwords = PasswordSource(password=PASSWORD)
-    return actions.register_subnet(client, alice.coldkey(passwords), alice.hotkey(passwords))
+    netuid = actions.register_subnet(client, alice.coldkey(passwords), alice.hotkey(passwords))
+    w3.provider.make_request("anvil_setStorageAt", [client.deployment.address("Emission"), "0x0",
+                                                    "0x" + (2**63).to_bytes(32, "big").hex()])
+    return netuid

@@ -25,9 +25,9 @@ def _stake_of(client, coldkey, hotkey, netuid) -> int:
 
 
 def _by_hand_stake(tao_reserve: int, alpha_reserve: int, tao_in: int) -> tuple[int, int, Fraction]:
-    fee = -(-tao_in * FEE_RATE // 65535)
+    fee = -(-tao_in * FEE_RATE // 65535)  # off the input, paid to the fee recipient (subtensor)
     out = alpha_reserve * (tao_in - fee) // (tao_reserve + tao_in - fee)
-    return fee, out, Fraction(tao_reserve + tao_in, alpha_reserve - out)
+    return fee, out, Fraction(tao_reserve + tao_in - fee, alpha_reserve - out)
 
 
 def test_add_preview_matches_the_hand_computation_and_the_chain(run, netuid, alice, client, accounts):
@@ -116,7 +116,8 @@ def test_remove_more_than_held_is_refused_by_name(run, netuid, alice, accounts):
 def test_add_without_tao_and_on_unknown_subnets(run, netuid, alice, bob):
     broke = run.fails("stake", "add", netuid, "--amount", "0.1", "--hotkey-address", alice.hotkey_address(),
                       "--wallet-name", "bob", "--yes")
-    assert f"TaoInsufficientBalance('{bob.coldkey_address()}', 0, 100000000)" in broke
+    net = 10**8 - -(-10**8 * FEE_RATE // 65535)  # the pool pulls the input less its fee first
+    assert f"TaoInsufficientBalance('{bob.coldkey_address()}', 0, {net})" in broke
     unknown = run.fails("stake", "add", 99, "--amount", "0.1", "--wallet-name", "alice", "--yes")
     assert "subnet 99 has no pool on this chain" in unknown
 

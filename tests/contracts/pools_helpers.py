@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, getcontext
+from decimal import Decimal, localcontext
 
 from evmtensor.chain.amm import Pool
 
@@ -11,8 +11,6 @@ try:
     from .core_helpers import events, register_subnet, send_as
 except ImportError:
     from core_helpers import events, register_subnet, send_as
-
-getcontext().prec = 120
 
 WAD = 10**18
 TOTAL_SUPPLY = 21 * 10**15
@@ -60,26 +58,28 @@ def reference_accrual(subnets: list[SubnetRef], blocks: int, supply: int, ema_al
     spot prices at the start (the contract's semantics). Amounts are kept exact (Decimal with
     120 digits); returns the virtual TAO issuance at the end.
     """
-    alpha = Decimal(ema_alpha) / WAD
-    prices = [Decimal(min(s.pool.price, WAD)) for s in subnets]
-    emas = [Decimal(s.ema) for s in subnets]
-    issuance = supply
-    for _ in range(blocks):
-        e = emission_for_issuance(issuance)
-        total = sum(emas)
-        if total > 0:
-            for s, p in zip(subnets, emas):
-                s.tao_exact += e * p / total
-            issuance += e
-        for s in subnets:
-            a = emission_for_issuance(s.alpha_issuance)
-            s.alpha_out += a
-            s.alpha_issuance += a
-            for j, part in enumerate(split_alpha_out(a, owner_cut)):
-                s.pending[j] += part
-        emas = [alpha * p + (1 - alpha) * m for p, m in zip(prices, emas)]
-    for s, m in zip(subnets, emas):
-        s.ema_exact = m
+    with localcontext() as ctx:  # exact enough, without touching the global context
+        ctx.prec = 120
+        alpha = Decimal(ema_alpha) / WAD
+        prices = [Decimal(min(s.pool.price, WAD)) for s in subnets]
+        emas = [Decimal(s.ema) for s in subnets]
+        issuance = supply
+        for _ in range(blocks):
+            e = emission_for_issuance(issuance)
+            total = sum(emas)
+            if total > 0:
+                for s, p in zip(subnets, emas):
+                    s.tao_exact += e * p / total
+                issuance += e
+            for s in subnets:
+                a = emission_for_issuance(s.alpha_issuance)
+                s.alpha_out += a
+                s.alpha_issuance += a
+                for j, part in enumerate(split_alpha_out(a, owner_cut)):
+                    s.pending[j] += part
+            emas = [alpha * p + (1 - alpha) * m for p, m in zip(prices, emas)]
+        for s, m in zip(subnets, emas):
+            s.ema_exact = m
     return issuance
 
 

@@ -10,7 +10,7 @@ A helper rounded the other way (round-to-nearest, ceil, truncation of negatives)
 from __future__ import annotations
 
 import math
-from decimal import Decimal, getcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -173,8 +173,9 @@ def test_exp_known_answers():
     # e^0 = 1; e^1 is the crate's E constant kept to 23 fraction bits; e^(2^-32): the series
     # stops after 1 + x because x^2/2 floors to 0; e^(-2^-32) = 1 / (1 + 2^-32), whose bits
     # are floor(2^64 / (2^32 + 1)) = 2^32 - 1.
-    getcontext().prec = 60
-    e_23_bits = int((Decimal(1).exp() * 2**23).to_integral_value(rounding="ROUND_FLOOR"))
+    with localcontext() as ctx:  # never the global context: other modules set their own
+        ctx.prec = 60
+        e_23_bits = int((Decimal(1).exp() * 2**23).to_integral_value(rounding="ROUND_FLOOR"))
     assert e_23_bits == 22802600
     x = np.array([0, ONE, 1, -1], np.int64)
     assert fx.fx_exp(x).tolist() == [ONE, e_23_bits << 9, ONE + 1, ONE - 1]
