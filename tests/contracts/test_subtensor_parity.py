@@ -76,6 +76,7 @@ def test_take_increase_refused_while_within_the_rate_limit(kit, send, mine):
     mine(limit - 1)  # the next transaction lands at last + limit
     with expect_revert("PoolTakeRateLimited", hotkey, last + limit + 1):
         send(kit.pools.functions.setTake(hotkey, low + 1), kit.owner)
+    mine(1)  # the refused transaction was never mined
     assert send(kit.pools.functions.setTake(hotkey, low + 1), kit.owner).blockNumber == last + limit + 1
 
 
@@ -133,32 +134,40 @@ def test_unstake_alpha_fee_is_sold_fee_free_for_the_recipient(kit):
 # ------------------------------------------------------------------ swap limits (spec 7.1)
 
 
-def test_output_reserve_floor_is_checked_before_the_swap(kit):
+def _fresh_pool(kit, accounts, tao, alpha):
+    """A new subnet whose pool holds (tao, alpha): its moving price is still 0, so the accrual the
+    next block's stake runs first injects nothing into it (the reserves stay as set)."""
+    netuid, hotkey = kit.open_subnet(accounts[5])
+    kit.set_pool(tao, alpha, netuid)
+    return netuid, hotkey.address
+
+
+def test_output_reserve_floor_is_checked_before_the_swap(kit, accounts):
     floor_ = kit.min_reserve
-    pool = kit.reserves()
-    kit.set_pool(pool.tao, floor_)  # alpha reserve exactly at the floor: a buy may start
-    _stake(kit, kit.min_stake * 2)
-    kit.set_pool(pool.tao, floor_ - 1)
+    netuid, hotkey = _fresh_pool(kit, accounts, 10**10, floor_ - 1)
     with expect_revert("PoolReservesTooLow", floor_ - 1, floor_):
-        _stake(kit, kit.min_stake * 2)
+        _stake(kit, kit.min_stake * 2, netuid=netuid, hotkey=hotkey)
+    kit.set_pool(10**10, floor_, netuid)  # exactly at the floor: a buy may start (and go below it)
+    receipt = _stake(kit, 10**10, netuid=netuid, hotkey=hotkey)
+    (ev,) = events(kit.pools.events.Staked, receipt)
+    assert kit.reserves(netuid).alpha == floor_ - ev.args.alphaOut < floor_  # no floor after the swap
 
 
-def test_input_cap_is_1000_times_the_input_reserve(kit):
-    y = 5 * 10**6
-    kit.set_pool(y, 10**15)  # a tiny TAO reserve; price 5e-3
+def test_input_cap_is_1000_times_the_input_reserve(kit, accounts):
+    y, x = 5 * 10**6, 5 * 10**9  # price 1e-3 TAO per alpha; a 1000x buy ends near 1e3
+    netuid, hotkey = _fresh_pool(kit, accounts, y, x)
     cap = 1000 * y
     # The largest amount whose net input (amount - ceil fee) is at most the cap.
     amount = next(a for a in range(cap * U16 // (U16 - FEE_RATE) + 2, cap, -1) if a - _fee(a) <= cap)
     assert amount - _fee(amount) <= cap < amount + 1 - _fee(amount + 1)
-    _stake(kit, amount)
-    kit.set_pool(y, 10**15)
     with expect_revert("PoolInputTooLarge", amount + 1 - _fee(amount + 1), cap):
-        _stake(kit, amount + 1)
+        _stake(kit, amount + 1, netuid=netuid, hotkey=hotkey)
+    _stake(kit, amount, netuid=netuid, hotkey=hotkey)
 
 
-def test_price_band_caps_a_buy_at_1e6_tao_per_alpha(kit):
+def test_price_band_caps_a_buy_at_1e6_tao_per_alpha(kit, accounts):
     y, x = 10**12, 10**7  # price 1e5 TAO per alpha
-    kit.set_pool(y, x)
+    netuid, hotkey = _fresh_pool(kit, accounts, y, x)
 
     def price_after(amount):
         net = amount - _fee(amount)
@@ -169,10 +178,9 @@ def test_price_band_caps_a_buy_at_1e6_tao_per_alpha(kit):
     while hi - lo > 1:  # the largest stake whose price after is within the band
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if price_after(mid) <= 10**24 else (lo, mid)
-    _stake(kit, lo)
-    kit.set_pool(y, x)
     with expect_revert("PoolPriceOutOfBand", price_after(hi), 10**12, 10**24):
-        _stake(kit, hi)
+        _stake(kit, hi, netuid=netuid, hotkey=hotkey)
+    _stake(kit, lo, netuid=netuid, hotkey=hotkey)
 
 
 # ------------------------------------------------------------------ new pools start at the median price
@@ -182,15 +190,17 @@ def test_new_pool_starts_at_the_median_spot_price(kit, accounts, deployment, sen
     second, second_hotkey = kit.open_subnet(accounts[5])
     _stake(kit, 30 * TAO)
     _stake(kit, 5 * TAO, netuid=second, hotkey=second_hotkey.address)
-    kit.send(kit.emission.functions.accrue(), accounts[6], gas=5_000_000)
-    prices = sorted(kit.pools.functions.spotPrice(n).call() for n in (kit.netuid, second))
     third, _, receipt = register_subnet(deployment, accounts[6])
+    # The prices the registration saw: after its own accrual, which ran before the pool opened.
+    at = receipt.blockNumber
+    prices = sorted(kit.pools.functions.spotPrice(n).call(block_identifier=at) for n in (kit.netuid, second))
     lock = deployment.contract("SubnetRegistry").functions.subnetInfo(third).call()[3]
     median = (prices[0] + prices[1]) // 2  # even count: the mean of the middle two, rounded down
     assert kit.pools.functions.reserves(third).call() == [lock, lock * WAD // median]
     # Three pools: the middle price.
-    prices = sorted(kit.pools.functions.spotPrice(n).call() for n in (kit.netuid, second, third))
-    fourth, _, _ = register_subnet(deployment, accounts[7])
+    fourth, _, receipt = register_subnet(deployment, accounts[7])
+    at = receipt.blockNumber
+    prices = sorted(kit.pools.functions.spotPrice(n).call(block_identifier=at) for n in (kit.netuid, second, third))
     lock4 = deployment.contract("SubnetRegistry").functions.subnetInfo(fourth).call()[3]
     assert kit.pools.functions.reserves(fourth).call() == [lock4, lock4 * WAD // prices[1]]
 
