@@ -15,10 +15,10 @@ import {ITaoToken} from "./interfaces/ITaoToken.sol";
 /// @notice Lazy per-block emission: halving, price-EMA shares, injection at spot, pending alpha.
 /// @dev Semantics of one `accrue` over n blocks (n <= maxBlocksPerAccrue; the rest is carried):
 ///      * Prices: the spot prices read at accrual time stand for every block of the accrual. This is
-///        exact between price-moving interactions (injection at the spot price leaves the price
-///        unchanged up to the rounding of alpha_in, which only raises it by < 1 / alpha reserve);
-///        a swap between accruals is attributed to the blocks before it. Anyone may call `accrue`
-///        (SubnetRegistry does before the subnet set changes) to keep that window short.
+///        exact because every pool-moving interaction calls `accrueCurrent` first (the reserves
+///        read are those every block of the window had; injection at the spot price leaves the
+///        price unchanged up to the rounding of alpha_in). Blocks are accrued before the subnet
+///        set changes (SubnetRegistry calls `accrueCurrent`, which refuses to leave a backlog).
 ///      * Closed form (EmissionMath): with fixed prices each EMA is P + d·r^t, so every subnet's TAO
 ///        over a run of blocks needs two sums shared by all subnets: O(n + chunks × subnets) work.
 ///      * Chunks: the block emission E and each alpha emission are piecewise constant in issuance.
@@ -29,8 +29,8 @@ import {ITaoToken} from "./interfaces/ITaoToken.sol";
 ///      * Error bound: each subnet's tao_in is floor(exact per-block sum) or 1 rao less per chunk
 ///        (fixed-point error < 1e-20 of a block's emission per block); the EMA is within 1 wei of
 ///        the per-block value for any n a call can cover. Σ tao_in <= E × emitting blocks always.
-///      * Deviations: no EMA age factor (EMAPriceHalvingBlocks), alpha_in uncapped (DESIGN.md),
-///        MinerBurned = 0, every subnet with an open pool is eligible.
+///      * Deviations (docs/DEVIATIONS.md): no EMA age factor (EMAPriceHalvingBlocks), alpha_in
+///        uncapped, MinerBurned = 0, every subnet with an open pool is eligible.
 contract Emission is IEmission, ProtocolWired, ReentrancyGuard {
     uint256 private constant _WAD = 1e18;
 
@@ -70,9 +70,9 @@ contract Emission is IEmission, ProtocolWired, ReentrancyGuard {
     }
 
     constructor(ProtocolAddresses memory protocol, EmissionParams memory p) ProtocolWired(protocol) {
-        if (p.emaAlpha < 1e9 || p.emaAlpha > _WAD || p.ownerCut > 65535 || p.maxBlocksPerAccrue == 0 || p.maxChunksPerAccrue == 0) {
-            revert EmissionInvalidParams();
-        }
+        if (p.emaAlpha < 1e9 || p.emaAlpha > _WAD) revert EmissionInvalidParam("emaAlpha", p.emaAlpha);
+        if (p.maxBlocksPerAccrue == 0) revert EmissionInvalidParam("maxBlocksPerAccrue", 0);
+        if (p.maxChunksPerAccrue == 0) revert EmissionInvalidParam("maxChunksPerAccrue", 0);
         _emaAlpha = p.emaAlpha;
         _ownerCut = p.ownerCut;
         _maxBlocks = p.maxBlocksPerAccrue;
@@ -85,7 +85,26 @@ contract Emission is IEmission, ProtocolWired, ReentrancyGuard {
         uint256 from = _lastAccrualBlock;
         if (block.number <= from) return;
         uint256 n = block.number - from;
-        if (n > _maxBlocks) n = _maxBlocks;
+        _accrue(from, n > _maxBlocks ? _maxBlocks : n);
+    }
+
+    /// @inheritdoc IEmission
+    function accrueCurrent() external {
+        uint256 from = _lastAccrualBlock;
+        // The common case (already accrued this block) skips the lock: one SLOAD.
+        if (block.number <= from) return;
+        _accrueCurrent(from);
+    }
+
+    function _accrueCurrent(uint256 from) private nonReentrant {
+        uint256 n = block.number - from;
+        if (n > _maxBlocks) revert EmissionBacklog(from, block.number, _maxBlocks);
+        _accrue(from, n);
+        // The chunk budget can stop short of n (many halvings in one window): refuse the rest too.
+        if (_lastAccrualBlock != block.number) revert EmissionBacklog(_lastAccrualBlock, block.number, _maxBlocks);
+    }
+
+    function _accrue(uint256 from, uint256 n) private {
         Live[] memory subnets = _load();
         (uint256 done, uint256 u) = _run(subnets, n);
         uint256 to = from + done;
@@ -110,6 +129,9 @@ contract Emission is IEmission, ProtocolWired, ReentrancyGuard {
         out = Pending(q.ownerCut, q.serverAlpha, q.validatorAlpha, q.blocks);
         delete _pending[netuid];
         emit PendingDrained(netuid, out.ownerCut, out.serverAlpha, out.validatorAlpha, out.blocks);
+        uint256 total = out.ownerCut + out.serverAlpha + out.validatorAlpha;
+        // Settlement credits stake from what was drained, never more (StakingPools tracks it).
+        if (total != 0) IStakingPools(_pools).releaseEmission(netuid, total);
     }
 
     /// @inheritdoc IEmission
@@ -205,7 +227,7 @@ contract Emission is IEmission, ProtocolWired, ReentrancyGuard {
             (uint256 owner, uint256 server, uint256 validator) = EmissionMath.splitAlphaOut(perBlock, _ownerCut);
             s.taoIn += taoIn;
             s.alphaIn += alphaIn;
-            s.alphaOut += perBlock * m;
+            s.alphaOut += perBlock * m; // includes the split's unassigned dust (issuance counts it)
             s.owner += owner * m;
             s.server += server * m;
             s.validator += validator * m;

@@ -8,17 +8,21 @@ import {SharePool} from "./libraries/SharePool.sol";
 import {PackedPool} from "./libraries/PackedPool.sol";
 import {PoolSwap} from "./libraries/PoolSwap.sol";
 import {PoolDissolution} from "./libraries/PoolDissolution.sol";
+import {PoolMedian} from "./libraries/PoolMedian.sol";
 import {HotkeyTake} from "./libraries/HotkeyTake.sol";
 import {IStakingPools} from "./interfaces/IStakingPools.sol";
 import {ITaoToken} from "./interfaces/ITaoToken.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
 import {IEmission} from "./interfaces/IEmission.sol";
+import {ISubnetRegistry} from "./interfaces/ISubnetRegistry.sol";
 
 /// @title StakingPools
 /// @notice One constant-product TAO/alpha pool per subnet; stake is a swap into nominator shares.
 /// @dev TAO accounting: this contract's TAO balance == Σ open pools' TAO reserves + `_dissolved.taoHeld`.
-///      Swap fees stay in the reserves (see IStakingPools). Staked alpha per subnet is tracked so a
-///      dissolved pool can be split between stakers and its own reserve (spec 4.5).
+///      Swap fees leave for the fee recipient (see IStakingPools). Staked alpha per subnet is tracked
+///      so a dissolved pool can be split between stakers and its own reserve (spec 4.5).
+///      Every pool-moving entry point runs `accrued` before taking the lock: Emission's accrual
+///      re-enters through `injectBatch`, and must see the reserves as the blocks before had them.
 contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     using PackedPool for uint256;
     using SharePool for SharePool.Pools;
@@ -34,6 +38,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     uint16 private immutable _defaultTake;
     uint256 private immutable _takeRateLimit;
     uint256 private immutable _minReserve;
+    address private immutable _feeRecipient;
 
     /// @dev netuid => packed {tao, alpha, generation, open} (PackedPool): the only slot a swap rewrites.
     mapping(uint16 => uint256) private _poolWords;
@@ -48,11 +53,14 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @dev hotkey => its take (HotkeyTake: one slot).
     mapping(address => HotkeyTake.State) private _takes;
+    /// @dev netuid => alpha Emission released (drained) and settlement has not credited yet.
+    mapping(uint16 => uint256) private _released;
 
     constructor(ProtocolAddresses memory protocol, StakingPoolsParams memory p) ProtocolWired(protocol) {
-        if (p.minTake > p.maxTake || p.defaultTake < p.minTake || p.defaultTake > p.maxTake || p.feeRate >= 65535) {
-            revert PoolTakeOutOfBounds(p.defaultTake, p.minTake, p.maxTake);
-        }
+        if (p.minTake > p.maxTake) revert PoolInvalidParam("minTake", p.minTake);
+        if (p.defaultTake < p.minTake || p.defaultTake > p.maxTake) revert PoolInvalidParam("defaultTake", p.defaultTake);
+        if (p.feeRate >= 65535) revert PoolInvalidParam("feeRate", p.feeRate);
+        if (p.feeRecipient == address(0)) revert PoolInvalidParam("feeRecipient", 0);
         _minStake = p.minStake;
         _feeRate = p.feeRate;
         _minTake = p.minTake;
@@ -60,6 +68,13 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         _defaultTake = p.defaultTake;
         _takeRateLimit = p.takeRateLimit;
         _minReserve = p.minReserve;
+        _feeRecipient = p.feeRecipient;
+    }
+
+    /// @dev Brings emission up to this block before the pool moves (outside the lock: see above).
+    modifier accrued() {
+        IEmission(_emission).accrueCurrent();
+        _;
     }
 
     // ================================================================== protocol entry points
@@ -74,9 +89,13 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         if (word.isOpen()) revert PoolAlreadyExists(netuid);
         if (taoLocked == 0) revert PoolZeroSeed(netuid);
         uint32 gen = word.generation();
-        _poolWords[netuid] = PackedPool.pack(taoLocked, taoLocked, gen);
-        emit PoolCreated(netuid, ownerColdkey, ownerHotkey, taoLocked, taoLocked, gen);
-        IEmission(_emission).poolCreated(netuid, taoLocked);
+        // Spec 4.2 step 6: the new pool starts at the median price of the open pools.
+        uint256 median = PoolMedian.medianPrice(_poolWords, ISubnetRegistry(_subnets).activeNetuids());
+        uint256 alphaSeed = (taoLocked * PoolMath.PRICE_SCALE) / median;
+        if (alphaSeed == 0) revert PoolZeroSeed(netuid);
+        _poolWords[netuid] = PackedPool.pack(taoLocked, alphaSeed, gen);
+        emit PoolCreated(netuid, ownerColdkey, ownerHotkey, taoLocked, alphaSeed, gen);
+        IEmission(_emission).poolCreated(netuid, alphaSeed);
     }
 
     /// @inheritdoc IStakingPools
@@ -87,6 +106,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint32 gen = word.generation();
         _poolWords[netuid] = PackedPool.closed(gen + 1);
         _stakedAlpha[netuid] = 0;
+        delete _released[netuid];
         emit PoolDissolved(netuid, gen, stakersPot, recycled, staked);
         if (recycled != 0) ITaoToken(_tao).recycle(address(this), recycled);
         IEmission(_emission).poolDissolved(netuid);
@@ -114,6 +134,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 word = _openPool(netuid);
         address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
         if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
+        _consumeReleased(netuid, alpha);
         bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
         uint256 take = _sharePools.credit(key, owner, alpha, (alpha * takeOf(hotkey)) / _TAKE_DENOMINATOR);
         _stakedAlpha[netuid] += alpha;
@@ -128,9 +149,16 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     {
         uint256 word = _openPool(netuid);
         if (alpha == 0) revert PoolZeroAmount();
+        _consumeReleased(netuid, alpha);
         _sharePools.depositCredit(SharePool.key(netuid, word.generation(), hotkey), coldkey, alpha);
         _stakedAlpha[netuid] += alpha;
         emit StakeCredited(netuid, hotkey, coldkey, alpha);
+    }
+
+    /// @inheritdoc IStakingPools
+    function releaseEmission(uint16 netuid, uint256 alpha) external onlyFrom(_emission) {
+        _released[netuid] += alpha;
+        emit EmissionReleased(netuid, alpha);
     }
 
     // ================================================================== users
@@ -138,6 +166,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     /// @inheritdoc IStakingPools
     function stake(uint16 netuid, address hotkey, uint256 taoAmount, uint256 limitPrice, uint256 deadline)
         external
+        accrued
         nonReentrant
         returns (uint256 alphaOut)
     {
@@ -150,13 +179,15 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         _sharePools.deposit(netuid, word.generation(), hotkey, msg.sender, alphaOut, _neurons);
         _stakedAlpha[netuid] += alphaOut;
         emit Staked(netuid, msg.sender, hotkey, taoAmount, alphaOut, fee);
-        // Interaction last (CEI); the token is a trusted protocol contract.
-        ITaoToken(_tao).protocolTransferFrom(msg.sender, address(this), taoAmount);
+        // Interactions last (CEI); the token is a trusted protocol contract.
+        ITaoToken(_tao).protocolTransferFrom(msg.sender, address(this), taoAmount - fee);
+        if (fee != 0) ITaoToken(_tao).protocolTransferFrom(msg.sender, _feeRecipient, fee);
     }
 
     /// @inheritdoc IStakingPools
     function unstake(uint16 netuid, address hotkey, uint256 alphaAmount, uint256 limitPrice, uint256 deadline)
         external
+        accrued
         nonReentrant
         returns (uint256 taoOut)
     {
@@ -169,7 +200,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         _poolWords[netuid] = word;
         _stakedAlpha[netuid] -= alphaAmount;
         emit Unstaked(netuid, msg.sender, hotkey, alphaAmount, taoOut, fee);
-        ITaoToken(_tao).transfer(msg.sender, taoOut);
+        _send(msg.sender, taoOut);
+        if (fee != 0) _send(_feeRecipient, fee);
     }
 
     /// @inheritdoc IStakingPools
@@ -181,7 +213,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 alphaAmount,
         uint256 limitPrice,
         uint256 deadline
-    ) external nonReentrant returns (uint256) {
+    ) external accrued nonReentrant returns (uint256) {
         _checkDeadline(deadline);
         return _move(
             Move(msg.sender, msg.sender, originHotkey, destinationHotkey, originNetuid, destinationNetuid, alphaAmount, limitPrice)
@@ -197,7 +229,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 alphaAmount,
         uint256 limitPrice,
         uint256 deadline
-    ) external nonReentrant returns (uint256) {
+    ) external accrued nonReentrant returns (uint256) {
         _checkDeadline(deadline);
         if (destinationColdkey == address(0)) revert PoolZeroAddress();
         return _move(Move(msg.sender, destinationColdkey, hotkey, hotkey, originNetuid, destinationNetuid, alphaAmount, limitPrice));
@@ -214,7 +246,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function claimDissolved(uint16 netuid, uint32 generation, address hotkey) external nonReentrant returns (uint256 tao) {
         tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender);
         emit DissolvedStakeClaimed(netuid, msg.sender, hotkey, generation, tao);
-        if (tao != 0) ITaoToken(_tao).transfer(msg.sender, tao);
+        if (tao != 0) _send(msg.sender, tao);
     }
 
     // ================================================================== views
@@ -298,8 +330,20 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     /// @inheritdoc IStakingPools
     function params() external view returns (StakingPoolsParams memory) {
         return StakingPoolsParams(
-            uint64(_minStake), uint16(_feeRate), _minTake, _maxTake, _defaultTake, uint64(_takeRateLimit), uint64(_minReserve)
+            uint64(_minStake),
+            uint16(_feeRate),
+            _minTake,
+            _maxTake,
+            _defaultTake,
+            uint64(_takeRateLimit),
+            uint64(_minReserve),
+            _feeRecipient
         );
+    }
+
+    /// @inheritdoc IStakingPools
+    function releasedEmission(uint16 netuid) external view returns (uint256) {
+        return _released[netuid];
     }
 
     // ================================================================== internals
@@ -330,8 +374,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         }
         uint256 dWord = _openPool(m.destinationNetuid);
         _sharePools.withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
-        uint256 taoOut;
-        (oWord, taoOut,) = PoolSwap.sell(oWord, m.alpha, _feeRate, 0, _minReserve);
+        (uint256 taoOut, uint256 feeTao) = (0, 0);
+        (oWord, taoOut, feeTao) = PoolSwap.sell(oWord, m.alpha, _feeRate, 0, _minReserve);
         _poolWords[m.originNetuid] = oWord;
         _stakedAlpha[m.originNetuid] -= m.alpha;
         if (taoOut >= _minStake) {
@@ -344,7 +388,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         PoolSwap.checkRatio(oWord, dWord, m.limitPrice);
         _emitMoved(m, taoOut, alphaIn);
         // Below the minimum, the TAO is paid out liquid to the destination coldkey.
-        if (alphaIn == 0) ITaoToken(_tao).transfer(m.destinationColdkey, taoOut);
+        if (alphaIn == 0) _send(m.destinationColdkey, taoOut);
+        if (feeTao != 0) _send(_feeRecipient, feeTao);
     }
 
     function _emitMoved(Move memory m, uint256 tao, uint256 alphaIn) private {
@@ -362,6 +407,19 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function _openPool(uint16 netuid) private view returns (uint256 word) {
         word = _poolWords[netuid];
         if (!word.isOpen()) revert PoolNotFound(netuid);
+    }
+
+    /// @dev Consumes `alpha` of netuid's released emission (settlement cannot mint from nothing).
+    function _consumeReleased(uint16 netuid, uint256 alpha) private {
+        uint256 released = _released[netuid];
+        if (alpha > released) revert PoolCreditExceedsReleased(netuid, alpha, released);
+        // alpha <= released checked above.
+        unchecked { _released[netuid] = released - alpha; }
+    }
+
+    /// @dev A checked token transfer: a `false` return reverts.
+    function _send(address to, uint256 amount) private {
+        if (!ITaoToken(_tao).transfer(to, amount)) revert PoolTransferFailed(to, amount);
     }
 
     function _checkDeadline(uint256 deadline) private view {

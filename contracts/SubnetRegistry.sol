@@ -57,8 +57,8 @@ contract SubnetRegistry is ISubnetRegistry, ProtocolWired, ReentrancyGuard {
         returns (uint16 netuid)
     {
         if (ownerHotkey == address(0)) revert SubnetZeroHotkey();
-        // Settle emission under the current subnet set before it changes.
-        IEmission(_emission).accrue();
+        // Settle every outstanding block under the current subnet set before it changes (refuses a backlog).
+        IEmission(_emission).accrueCurrent();
 
         uint256 lastBlock = _lastLockBlock;
         if (lastBlock != 0 && block.number < lastBlock + _networkRateLimit) {

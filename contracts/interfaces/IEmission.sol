@@ -10,11 +10,18 @@ pragma solidity ^0.8.28;
 ///        share_i = p̄_i / Σ p̄_j               (no emission that block when Σ p̄ = 0; MinerBurned = 0)
 ///        tao_in_i = share_i · E, minted to the pools contract; alpha_in_i = tao_in_i · x_i / y_i
 ///                  (launch rule, uncapped: injection at the spot price)
-///        alpha_out_i = Halving.emissionForIssuance(alpha issuance_i), split into the owner cut
-///                  floor(a · ownerCut / 65535), server floor(rest / 2), validator rest − server
+///        alpha_out_i = Halving.emissionForIssuance(alpha issuance_i), split as subtensor does in
+///                  32-bit fixed point (EmissionMath.splitAlphaOut): up to 2 base units per
+///                  block stay unassigned (minted, counted in issuance, owned by nobody)
 ///        p̄_i ← α · min(spot_i, 1) + (1 − α) · p̄_i     (after the shares; α = emaAlpha)
 ///      Accrual is lazy: `accrue` covers every block since the last accrual, at most
 ///      `maxBlocksPerAccrue` of them per call (the rest is carried to the next call).
+///      Every interaction that moves a pool (stake, unstake, move, transfer) or changes the subnet
+///      set (registration, pruning) first calls `accrueCurrent`, which brings the accrual up to
+///      the current block (or refuses while more than `maxBlocksPerAccrue` blocks are
+///      outstanding). So the spot prices an accrual reads are the prices every block of its window
+///      really had, nobody can stake between a window and its injection, and blocks are always
+///      accrued under the subnet set that existed during them.
 ///      See Emission.sol for the closed form used over many blocks and its error bound.
 interface IEmission {
     /// @notice The alpha waiting for netuid's next epoch settlement.
@@ -66,14 +73,23 @@ interface IEmission {
     /// @notice netuid's emission state was closed (pool dissolved); its pending alpha is discarded.
     event SubnetEmissionClosed(uint16 indexed netuid, uint256 discardedAlpha);
 
-    /// @notice A parameter outside its domain at construction.
-    error EmissionInvalidParams();
+    /// @notice Constructor parameter `name` cannot take `value`.
+    error EmissionInvalidParam(string name, uint256 value);
+    /// @notice More than `maxBlocksPerAccrue` blocks are outstanding: call `accrue` (as often as
+    ///         needed) until `lastAccrualBlock` is within `maxBlocksPerAccrue` of `blockNumber`.
+    error EmissionBacklog(uint256 lastAccrualBlock, uint256 blockNumber, uint256 maxBlocksPerAccrue);
     /// @notice A pending bucket or an issuance would not fit its packed field.
     error EmissionOverflow(uint256 value);
 
     /// @notice Accrues emission for every block elapsed since the last accrual. Anyone may call;
     ///         SubnetRegistry calls it before the set of subnets changes.
     function accrue() external;
+
+    /// @notice Accrues every block up to the current one; does nothing (a few hundred gas) when
+    ///         the current block is already accrued. Anyone may call; StakingPools calls it before
+    ///         every pool interaction and SubnetRegistry before every registration.
+    /// @dev Reverts with `EmissionBacklog` rather than accrue part of the blocks outstanding.
+    function accrueCurrent() external;
 
     /// @notice Moving (EMA) price of netuid's alpha, 1e18-scaled.
     function movingPrice(uint16 netuid) external view returns (uint256);
@@ -82,6 +98,8 @@ interface IEmission {
     function pending(uint16 netuid) external view returns (Pending memory);
 
     /// @notice Returns and zeroes netuid's pending buckets. Only the settlement contract.
+    /// @dev The drained total is released to StakingPools (`releaseEmission`): settlement can
+    ///      credit no more alpha as stake than it drained.
     function drainPending(uint16 netuid) external returns (Pending memory);
 
     /// @notice The last block whose emission has been accrued.

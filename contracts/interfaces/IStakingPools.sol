@@ -5,12 +5,20 @@ pragma solidity ^0.8.28;
 /// @dev Owned by the pools engineer; the functions below are the cross-contract surface.
 ///      Prices are TAO per alpha scaled by 1e18.
 ///
-///      Pool model (DTAO spec 3.2-3.4 with the section 7 profile): x = alpha reserve, y = TAO
-///      reserve, price = y / x. A swap charges `fee = ceil(amountIn * feeRate / 65535)` on its input
-///      (feeRate 33 = 0.05%); the whole input, fee included, joins the input reserve, so the fee
-///      stays in the pool (it raises k and, with it, the value of every alpha) and TAO is conserved
-///      without a fee recipient. Output = floor(reserveOut * netIn / (reserveIn + netIn)).
-///      Every rounding favours the pool: fee up, output down, shares minted down, shares burned up.
+///      Pool model (DTAO spec 3.2-3.4 and 7.1 with the section 7 profile): x = alpha reserve,
+///      y = TAO reserve, price = y / x. A swap takes `fee = ceil(amountIn * feeRate / 65535)` off
+///      its input before the curve (feeRate 33 = 0.05%) and trades netIn = amountIn - fee:
+///      output = floor(reserveOut * netIn / (reserveIn + netIn)). The fee never enters the
+///      reserves: a TAO fee (stake) is paid to the profile's `feeRecipient`; an alpha fee (unstake,
+///      the origin leg of a move) is sold fee-free right after and its TAO paid to the recipient
+///      (subtensor's block-author path). Limits (subtensor's): the output reserve must hold at
+///      least `minReserve` before the swap, netIn <= 1000 x the input reserve, and the price after
+///      the swap must stay within [1e-6, 1e6] TAO per alpha (refused beyond; subtensor fills
+///      partially at the band). Every rounding favours the pool: fee up, output down, shares
+///      minted down, shares burned up.
+///
+///      Every stake, unstake, move and transfer first calls `IEmission.accrueCurrent`: emission of
+///      the blocks before it is injected at the prices those blocks had, before the swap.
 ///
 ///      Limit prices bound the pool price AFTER the swap (subtensor's semantics): a stake reverts
 ///      when the new price exceeds `limitPrice` (type(uint256).max = no limit); an unstake reverts
@@ -35,8 +43,10 @@ interface IStakingPools {
         uint16 defaultTake;
         /// @notice Blocks that must pass after a take change before the take may increase.
         uint64 takeRateLimit;
-        /// @notice Smallest reserve a swap may leave on its output side (base units).
+        /// @notice Smallest output reserve a swap may start from (base units; subtensor 1,000,000).
         uint64 minReserve;
+        /// @notice Receives every swap fee, in TAO (subtensor: the block author; devnet: a protocol address).
+        address feeRecipient;
     }
 
     /// @notice A dissolved pool generation: what its stakers may claim.
@@ -55,9 +65,11 @@ interface IStakingPools {
     event PoolDissolved(uint16 indexed netuid, uint32 generation, uint256 stakersPot, uint256 recycled, uint256 stakedAlpha);
     /// @notice Emission added liquidity at the spot price.
     event LiquidityInjected(uint16 indexed netuid, uint256 taoIn, uint256 alphaIn);
-    /// @notice `coldkey` staked `taoIn` TAO (fee `fee` included) and received `alphaOut` alpha on (hotkey, netuid).
+    /// @notice `coldkey` staked `taoIn` TAO (the TAO fee `fee`, paid to the fee recipient, included)
+    ///         and received `alphaOut` alpha on (hotkey, netuid).
     event Staked(uint16 indexed netuid, address indexed coldkey, address indexed hotkey, uint256 taoIn, uint256 alphaOut, uint256 fee);
-    /// @notice `coldkey` unstaked `alphaIn` alpha (fee `fee` included) from (hotkey, netuid) and received `taoOut`.
+    /// @notice `coldkey` unstaked `alphaIn` alpha from (hotkey, netuid) and received `taoOut`; the
+    ///         alpha fee was sold for `fee` TAO, paid to the fee recipient.
     event Unstaked(uint16 indexed netuid, address indexed coldkey, address indexed hotkey, uint256 alphaIn, uint256 taoOut, uint256 fee);
     /// @notice Stake moved between (hotkey, coldkey, netuid) positions. `taoMoved` is 0 within one subnet;
     ///         `alphaIn` is 0 when the TAO fell below the minimum stake and was paid out liquid.
@@ -72,6 +84,8 @@ interface IStakingPools {
         uint256 taoMoved,
         uint256 alphaIn
     );
+    /// @notice Emission released `alpha` of netuid's drained pending alpha for settlement to credit.
+    event EmissionReleased(uint16 indexed netuid, uint256 alpha);
     /// @notice The settlement contract credited `alpha` to `hotkey` on netuid: `take` to the owner, the rest pro rata.
     event EmissionCredited(uint16 indexed netuid, address indexed hotkey, uint256 alpha, uint256 take);
     /// @notice The settlement contract staked `alpha` directly for (hotkey, coldkey) on netuid (no take).
@@ -95,8 +109,18 @@ interface IStakingPools {
     error PoolLimitPriceExceeded(uint256 price, uint256 limitPrice);
     /// @notice The swap would output nothing.
     error PoolZeroOutput(uint256 amountIn);
-    /// @notice The swap would leave the output reserve below the minimum reserve.
-    error PoolInsufficientLiquidity(uint256 reserveOut, uint256 amountOut, uint256 minReserve);
+    /// @notice The output reserve `reserveOut` is below the minimum reserve before the swap.
+    error PoolReservesTooLow(uint256 reserveOut, uint256 minReserve);
+    /// @notice The swap's net input exceeds 1000 x the input reserve (`maxIn`).
+    error PoolInputTooLarge(uint256 netIn, uint256 maxIn);
+    /// @notice The price after the swap would leave [minPrice, maxPrice] (1e18-scaled TAO per alpha).
+    error PoolPriceOutOfBand(uint256 price, uint256 minPrice, uint256 maxPrice);
+    /// @notice Settlement tried to credit `alpha` on netuid, more than the `released` alpha left.
+    error PoolCreditExceedsReleased(uint16 netuid, uint256 alpha, uint256 released);
+    /// @notice The token refused (returned false on) a transfer of `amount` to `to`.
+    error PoolTransferFailed(address to, uint256 amount);
+    /// @notice Constructor parameter `name` cannot take `value`.
+    error PoolInvalidParam(string name, uint256 value);
     /// @notice A stake, unstake or move is below the minimum stake (in rao of TAO value).
     error PoolStakeBelowMinimum(uint256 taoValue, uint256 minStake);
     /// @notice The hotkey has never been registered (no owner coldkey).
@@ -115,7 +139,7 @@ interface IStakingPools {
     error PoolNotHotkeyOwner(address hotkey, address caller);
     /// @notice A take outside [minTake, maxTake].
     error PoolTakeOutOfBounds(uint16 take, uint16 minTake, uint16 maxTake);
-    /// @notice A take increase before the rate limit has passed (or a non-increase via increase).
+    /// @notice A take increase before `nextBlock`, the first block the rate limit allows.
     error PoolTakeRateLimited(address hotkey, uint256 nextBlock);
     /// @notice The take is unchanged.
     error PoolTakeUnchanged(uint16 take);
@@ -128,8 +152,10 @@ interface IStakingPools {
 
     /// @notice Opens netuid's pool, seeded by `taoLocked` that SubnetRegistry has already moved
     ///         to this contract. Only SubnetRegistry.
-    /// @dev The pool starts at price 1.0 (alpha reserve = taoLocked); the lock becomes liquidity
-    ///      and is never refunded (spec 4.2 step 6 / 4.5 step 4 for new subnets).
+    /// @dev The pool starts at the median spot price of the other open pools (1.0 if none; the
+    ///      mean of the two middle prices for an even count), alpha reserve =
+    ///      floor(taoLocked / median) as in spec 4.2 step 6; the lock becomes liquidity and is
+    ///      never refunded (spec 4.5 step 4 for new subnets).
     function createPool(uint16 netuid, address ownerColdkey, address ownerHotkey, uint256 taoLocked) external;
 
     /// @notice Dissolves a pruned subnet's pool and pays its holders out. Only SubnetRegistry.
@@ -144,9 +170,12 @@ interface IStakingPools {
 
     /// @notice Credits epoch emission `alpha` to `hotkey` on `netuid`, raising its nominators'
     ///         value pro rata after the validator take. Only the settlement contract.
-    /// @dev take = floor(alpha * take / 65535). The remainder first raises the (hotkey, netuid)
-    ///      pool value (all nominators pro rata), then the take is staked as new shares for the
-    ///      hotkey's owner coldkey at the new share price.
+    /// @dev take = floor(alpha * take / 65535). As subtensor (spec 7.1): the take is first staked
+    ///      as new shares for the hotkey's owner coldkey at the pre-dividend share price, then the
+    ///      rest raises the (hotkey, netuid) pool value, so the take shares in the rest too.
+    ///      Consumes `alpha` of the subnet's released emission (PoolCreditExceedsReleased).
+    ///      Dividends go to the shares held when the credit lands, not at the epoch's snapshot
+    ///      (as subtensor); docs/DEVIATIONS.md shows why just-in-time staking does not pay.
     function creditEmission(uint16 netuid, address hotkey, uint256 alpha) external;
 
     /// @notice Spot price of netuid's alpha in TAO, 1e18-scaled (rounded down).
@@ -164,8 +193,15 @@ interface IStakingPools {
     function injectBatch(uint16[] calldata netuids, uint256[] calldata taoIn, uint256[] calldata alphaIn) external;
 
     /// @notice Stakes `alpha` directly for (hotkey, coldkey) on netuid, no take (miner incentive,
-    ///         owner cut). Only the settlement contract.
+    ///         owner cut). Only the settlement contract; consumes released emission.
     function creditStake(uint16 netuid, address hotkey, address coldkey, uint256 alpha) external;
+
+    /// @notice Adds `alpha` drained from netuid's pending buckets to what settlement may credit.
+    ///         Only Emission (from drainPending).
+    function releaseEmission(uint16 netuid, uint256 alpha) external;
+
+    /// @notice Alpha drained for netuid and not yet credited by settlement.
+    function releasedEmission(uint16 netuid) external view returns (uint256);
 
     // ------------------------------------------------------------------ users
 
@@ -213,7 +249,9 @@ interface IStakingPools {
     ) external returns (uint256 alphaIn);
 
     /// @notice Sets `hotkey`'s validator take (only its owner coldkey). Decreases are allowed at any
-    ///         time; increases must stay <= maxTake and wait `takeRateLimit` blocks after the last change.
+    ///         time; increases must stay <= maxTake and are refused while
+    ///         block - lastChange <= takeRateLimit (subtensor's rule). Setting the default take on a
+    ///         hotkey that never set one succeeds.
     function setTake(address hotkey, uint16 take) external;
 
     /// @notice Pays the caller's share of a dissolved generation of netuid's (hotkey) pool.

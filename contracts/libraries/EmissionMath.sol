@@ -78,15 +78,23 @@ library EmissionMath {
         return n;
     }
 
-    /// @notice Splits one block's alpha_out into owner cut, server and validator alpha (spec 2.5, root_prop = 0).
+    /// @notice Splits one block's alpha_out into owner cut, server and validator alpha (spec 2.5,
+    ///         root_prop = 0) exactly as subtensor does in U96F32 (32 fractional bits):
+    ///         c = floor(ownerCut · 2^32 / 65535); owner = floor(a·c / 2^32); the rest r = a·2^32 − a·c
+    ///         (in 2^-32 units) gives server = floor(floor(r / 2) / 2^32) and validator =
+    ///         floor((r − floor(r / 2)) / 2^32). Each bucket is floored on its own, so up to 2 base
+    ///         units per block are assigned to nobody (they stay minted: subtensor's dust).
     function splitAlphaOut(uint256 alphaOut, uint256 ownerCut)
         internal
         pure
         returns (uint256 owner, uint256 server, uint256 validator)
     {
-        owner = (alphaOut * ownerCut) / 65535;
-        uint256 rest = alphaOut - owner;
-        server = rest / 2;
-        validator = rest - server;
+        uint256 c = (ownerCut << 32) / 65535;
+        uint256 ownerQ = alphaOut * c;
+        owner = ownerQ >> 32;
+        uint256 rest = (alphaOut << 32) - ownerQ; // c <= 2^32, so ownerQ <= alphaOut · 2^32
+        uint256 serverQ = rest >> 1;
+        server = serverQ >> 32;
+        validator = (rest - serverQ) >> 32;
     }
 }

@@ -36,9 +36,11 @@ library HotkeyTake {
         if (take < minTake || take > maxTake) revert IStakingPools.PoolTakeOutOfBounds(take, minTake, maxTake);
         State memory s = self[hotkey];
         uint16 old = s.set ? s.take : defaultTake;
-        if (take == old) revert IStakingPools.PoolTakeUnchanged(take);
-        if (take > old && s.lastChange != 0 && block.number < s.lastChange + rateLimit) {
-            revert IStakingPools.PoolTakeRateLimited(hotkey, s.lastChange + rateLimit);
+        // A hotkey that never set a take may set the default explicitly (subtensor has no entry yet).
+        if (take == old && s.set) revert IStakingPools.PoolTakeUnchanged(take);
+        // Subtensor refuses an increase while now - last <= limit: the first allowed block is last + limit + 1.
+        if (take > old && s.lastChange != 0 && block.number - s.lastChange <= rateLimit) {
+            revert IStakingPools.PoolTakeRateLimited(hotkey, s.lastChange + rateLimit + 1);
         }
         self[hotkey] = State(take, true, uint64(block.number));
     }

@@ -9,7 +9,8 @@ library LockCost {
 
     /// @notice cost = max(minLock, mult * lastLock - floor(lastLock / intervalEff) * elapsed), mult = 2
     ///         after a first registration (1 before), intervalEff = interval * emission / 1 TAO.
-    ///         The decay per block is floored, so the cost is rounded up (protocol's favour).
+    ///         The decay per block is floored (cost rounded up) and so is intervalEff, as in subtensor
+///         (its I64F64 interval truncated to u64), which makes the decay slightly faster.
     /// @param emission current block emission in rao (shrinks the interval at each halving).
     function current(
         uint256 lastLock,

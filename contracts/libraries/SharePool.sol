@@ -102,22 +102,23 @@ library SharePool {
         }
     }
 
-    /// @notice Credits `alpha` of emission to the pool `k`: `take` of it is minted to `owner` as stake and
-    ///         the rest raises every nominator's value. An empty pool's whole credit is the owner's.
+    /// @notice Credits `alpha` of emission to the pool `k`: first `take` of it is staked for `owner`
+    ///         at the pre-dividend share price, then the rest raises every holder's value, the
+    ///         owner's new shares included (subtensor's order, spec 7.1). An empty pool's whole
+    ///         credit is the owner's.
     /// @return ownerAlpha The alpha deposited for `owner`.
     function credit(Pools storage self, bytes32 k, address owner, uint256 alpha, uint256 take)
         internal
         returns (uint256 ownerAlpha)
     {
-        Totals memory t = self.totals[k];
-        if (t.shares == 0) {
-            // Nobody to share with: the whole credit is the owner's stake.
-            take = alpha;
-        } else {
+        // Nobody to share with: the whole credit is the owner's stake.
+        if (self.totals[k].shares == 0) take = alpha;
+        if (take != 0) depositCredit(self, k, owner, take);
+        if (alpha != take) {
+            Totals memory t = self.totals[k];
             t.alpha = toUint128(t.alpha + alpha - take);
             self.totals[k] = t;
         }
-        if (take != 0) depositCredit(self, k, owner, take);
         return take;
     }
 

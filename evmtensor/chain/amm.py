@@ -1,7 +1,10 @@
 """Exact integer reference of the StakingPools swap math (contracts/libraries/PoolMath.sol).
 
-Every function mirrors the contract to the rao: the fee is rounded up, outputs are rounded down,
-the whole input (fee included) joins the input reserve, so the pool product never decreases.
+Every function mirrors the contract to the rao: the fee is rounded up and taken off the input
+before the curve, outputs are rounded down. The fee never joins the reserves: a stake's TAO fee
+goes to the fee recipient; an unstake's alpha fee is sold fee-free right after and that TAO goes
+to the recipient (``Quote.fee`` is the recipient's TAO in both cases). The pool product never
+decreases.
 Prices are TAO per alpha scaled by 1e18; a stake's limit bounds the price after the swap from
 above (``MAX_LIMIT`` = no limit), an unstake's from below (0 = no limit).
 
@@ -28,12 +31,16 @@ __all__ = [
     "quote_unstake",
     "quote_move",
     "max_stake_for_limit",
+    "MIN_PRICE",
+    "MAX_PRICE",
 ]
 
 FEE_DENOMINATOR = 65535
 FEE_RATE = 33
 PRICE_SCALE = 10**18
 MAX_LIMIT = 2**256 - 1
+MIN_PRICE = 10**12  # 1e-6 TAO per alpha, 1e18-scaled (the contract's price band)
+MAX_PRICE = 10**24  # 1e6 TAO per alpha
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class Pool:
 
 @dataclass(frozen=True)
 class Quote:
-    """Result of a swap: what comes out, the fee taken, the pool after, its price after."""
+    """Result of a swap: what comes out, the fee (TAO to the recipient), the pool after, its price after."""
 
     amount_in: int
     amount_out: int
@@ -93,14 +100,17 @@ def quote_stake(pool: Pool, tao_in: int, fee_rate: int = FEE_RATE) -> Quote:
     """TAO -> alpha (a stake). The contract reverts if ``amount_out`` is 0."""
     fee = fee_up(tao_in, fee_rate)
     out = amount_out_down(tao_in - fee, pool.tao, pool.alpha)
-    return Quote(tao_in, out, fee, Pool(pool.tao + tao_in, pool.alpha - out))
+    return Quote(tao_in, out, fee, Pool(pool.tao + tao_in - fee, pool.alpha - out))
 
 
 def quote_unstake(pool: Pool, alpha_in: int, fee_rate: int = FEE_RATE) -> Quote:
     """alpha -> TAO (an unstake). The contract reverts if ``amount_out`` is 0."""
     fee = fee_up(alpha_in, fee_rate)
-    out = amount_out_down(alpha_in - fee, pool.alpha, pool.tao)
-    return Quote(alpha_in, out, fee, Pool(pool.tao - out, pool.alpha + alpha_in))
+    net = alpha_in - fee
+    out = amount_out_down(net, pool.alpha, pool.tao)
+    tao, alpha = pool.tao - out, pool.alpha + net
+    fee_tao = amount_out_down(fee, alpha, tao) if fee else 0  # the alpha fee, sold fee-free
+    return Quote(alpha_in, out, fee_tao, Pool(tao - fee_tao, alpha + fee))
 
 
 def quote_move(origin: Pool, destination: Pool, alpha_in: int, min_stake: int, fee_rate: int = FEE_RATE):

@@ -100,7 +100,9 @@ class PoolsKit:
         self.staker = accounts[2]
         self.netuid = None
         self.hotkey = None
-        self.min_stake, _, _, _, _, self.take_rate_limit, self.min_reserve = self.pools.functions.params().call()
+        (self.min_stake, _, _, _, _, self.take_rate_limit, self.min_reserve, self.fee_recipient) = (
+            self.pools.functions.params().call()
+        )
         self.settlement = self.pools.functions.protocolAddresses().call()[5]
 
     # -------------------------------------------------------------- chain
@@ -133,8 +135,28 @@ class PoolsKit:
             self.netuid, self.hotkey = netuid, hotkey
         return netuid, hotkey
 
+    def release(self, netuid, alpha):
+        """Releases `alpha` for settlement to credit on `netuid`, as Emission's drainPending does."""
+        return self.send_as(self.emission.address, self.pools.functions.releaseEmission(netuid, alpha))
+
     def credit_stake(self, netuid, hotkey, coldkey, alpha):
+        """Settlement stakes `alpha` for (hotkey, coldkey) on `netuid` (released first)."""
+        self.release(netuid, alpha)
         return self.send_as(self.settlement, self.pools.functions.creditStake(netuid, hotkey, coldkey, alpha))
+
+    def credit_emission(self, netuid, hotkey, alpha):
+        """Settlement credits `alpha` of dividends to `hotkey` on `netuid` (released first)."""
+        self.release(netuid, alpha)
+        return self.send_as(self.settlement, self.pools.functions.creditEmission(netuid, hotkey, alpha))
+
+    def next_block_reserves(self, netuid=None) -> Pool:
+        """The reserves a pool interaction in the next block will swap against (after its accrual)."""
+        snap = self.w3.provider.make_request("evm_snapshot", [])["result"]
+        try:
+            self.send(self.emission.functions.accrue(), self.accounts[9], gas=5_000_000)
+            return self.reserves(netuid)
+        finally:
+            self.w3.provider.make_request("evm_revert", [snap])
 
     def fund_pools(self, amount):
         """Sends TAO straight to the pools contract (math tests only: breaks the balance identity)."""
