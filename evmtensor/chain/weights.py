@@ -1,0 +1,264 @@
+"""Validators' weights rows: packing, EIP-712 signing and submission to the Weights contract.
+
+A row is a subnet's UIDs (strictly ascending) with one u16 weight each, a version key, a nonce
+(per netuid and hotkey, strictly increasing) and the last block it may land in. The hotkey signs
+
+    Weights(uint16 netuid, bytes uids, bytes values, uint64 versionKey, uint64 nonce, uint64 deadlineBlock)
+
+where ``uids`` and ``values`` are packed big-endian u16s, under the protocol's EIP-712 domain
+(name "EVMTensor", version "1", chainId, verifyingContract: the Weights contract). Anyone (a
+relay) can then post it; the contract stores only ``row_hash(uids, values)`` and the block.
+
+With commit-reveal the hotkey signs ``WeightsCommit(netuid, commitHash, nonce, deadlineBlock)``
+for ``commit_hash(...)`` of the row and a salt, and the reveal (no signature) posts the preimage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak, to_checksum_address
+
+from evmtensor.chain.deploy import Deployment
+from evmtensor.chain.registration import DOMAIN_NAME, DOMAIN_VERSION
+from evmtensor.chain.tx import send
+
+__all__ = [
+    "CommitMessage",
+    "Reveal",
+    "SignedCommit",
+    "SignedWeights",
+    "WeightsRow",
+    "commit_digest",
+    "commit_hash",
+    "commit_typed_data",
+    "commit_weights",
+    "pack_u16",
+    "recover_commit_signer",
+    "recover_weights_signer",
+    "reveal_weights",
+    "row_hash",
+    "set_weights",
+    "sign_commit",
+    "sign_weights",
+    "submit_commits",
+    "submit_reveals",
+    "submit_weights",
+    "unpack_u16",
+    "weights_digest",
+    "weights_typed_data",
+]
+
+U16_MAX = 2**16 - 1
+U64_MAX = 2**64 - 1
+
+_DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+_WEIGHTS_TYPE = [
+    {"name": "netuid", "type": "uint16"},
+    {"name": "uids", "type": "bytes"},
+    {"name": "values", "type": "bytes"},
+    {"name": "versionKey", "type": "uint64"},
+    {"name": "nonce", "type": "uint64"},
+    {"name": "deadlineBlock", "type": "uint64"},
+]
+_COMMIT_TYPE = [
+    {"name": "netuid", "type": "uint16"},
+    {"name": "commitHash", "type": "bytes32"},
+    {"name": "nonce", "type": "uint64"},
+    {"name": "deadlineBlock", "type": "uint64"},
+]
+
+
+def pack_u16(values: Sequence[int]) -> bytes:
+    """Big-endian u16s, 2 bytes each (raises ValueError outside 0..65535)."""
+    return b"".join(int(v).to_bytes(2, "big") for v in values)
+
+
+def unpack_u16(packed: bytes) -> list[int]:
+    if len(packed) % 2:
+        raise ValueError(f"a packed u16 sequence has an even length, got {len(packed)} bytes")
+    return [int.from_bytes(packed[i : i + 2], "big") for i in range(0, len(packed), 2)]
+
+
+def row_hash(uids: Sequence[int], values: Sequence[int]) -> bytes:
+    """What the contract stores of a row: keccak256(uids ++ values), both packed."""
+    return keccak(pack_u16(uids) + pack_u16(values))
+
+
+@dataclass(frozen=True)
+class WeightsRow:
+    """One validator's weights on one subnet, as signed."""
+
+    netuid: int
+    uids: tuple[int, ...]
+    values: tuple[int, ...]
+    version_key: int
+    nonce: int
+    deadline_block: int
+
+    @property
+    def hash(self) -> bytes:
+        return row_hash(self.uids, self.values)
+
+
+@dataclass(frozen=True)
+class SignedWeights:
+    """A row with its signer and the 65-byte signature: what anyone may post."""
+
+    hotkey: str
+    row: WeightsRow
+    signature: bytes
+
+    def as_tuple(self) -> tuple:
+        """The ABI tuple of ``IWeights.SignedWeights``."""
+        r = self.row
+        return (self.hotkey, r.netuid, pack_u16(r.uids), pack_u16(r.values), r.version_key, r.nonce,
+                r.deadline_block, self.signature)
+
+
+@dataclass(frozen=True)
+class CommitMessage:
+    netuid: int
+    commit_hash: bytes
+    nonce: int
+    deadline_block: int
+
+
+@dataclass(frozen=True)
+class SignedCommit:
+    hotkey: str
+    commit: CommitMessage
+    signature: bytes
+
+    def as_tuple(self) -> tuple:
+        c = self.commit
+        return (self.hotkey, c.netuid, c.commit_hash, c.nonce, c.deadline_block, self.signature)
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """The preimage of a commit: no signature needed (the commit binds the hotkey)."""
+
+    hotkey: str
+    netuid: int
+    uids: tuple[int, ...]
+    values: tuple[int, ...]
+    version_key: int
+    salt: bytes
+
+    def as_tuple(self) -> tuple:
+        return (self.hotkey, self.netuid, pack_u16(self.uids), pack_u16(self.values), self.version_key, self.salt)
+
+    @property
+    def commit_hash(self) -> bytes:
+        return commit_hash(self.hotkey, self.netuid, self.uids, self.values, self.version_key, self.salt)
+
+
+def _domain(contract: str, chain_id: int) -> dict:
+    return {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id,
+            "verifyingContract": to_checksum_address(contract)}
+
+
+def weights_typed_data(contract: str, chain_id: int, row: WeightsRow) -> dict[str, Any]:
+    """The full EIP-712 message (JSON form) a hotkey signs for ``row``."""
+    return {
+        "types": {"EIP712Domain": _DOMAIN_TYPE, "Weights": _WEIGHTS_TYPE},
+        "primaryType": "Weights",
+        "domain": _domain(contract, chain_id),
+        "message": {"netuid": row.netuid, "uids": pack_u16(row.uids), "values": pack_u16(row.values),
+                    "versionKey": row.version_key, "nonce": row.nonce, "deadlineBlock": row.deadline_block},
+    }
+
+
+def commit_typed_data(contract: str, chain_id: int, commit: CommitMessage) -> dict[str, Any]:
+    return {
+        "types": {"EIP712Domain": _DOMAIN_TYPE, "WeightsCommit": _COMMIT_TYPE},
+        "primaryType": "WeightsCommit",
+        "domain": _domain(contract, chain_id),
+        "message": {"netuid": commit.netuid, "commitHash": commit.commit_hash, "nonce": commit.nonce,
+                    "deadlineBlock": commit.deadline_block},
+    }
+
+
+def sign_weights(hotkey: Any, contract: str, chain_id: int, row: WeightsRow) -> SignedWeights:
+    """``hotkey`` (an eth_account LocalAccount) signs ``row`` for the Weights contract ``contract``."""
+    message = encode_typed_data(full_message=weights_typed_data(contract, chain_id, row))
+    return SignedWeights(hotkey.address, row, bytes(hotkey.sign_message(message).signature))
+
+
+def sign_commit(hotkey: Any, contract: str, chain_id: int, commit: CommitMessage) -> SignedCommit:
+    message = encode_typed_data(full_message=commit_typed_data(contract, chain_id, commit))
+    return SignedCommit(hotkey.address, commit, bytes(hotkey.sign_message(message).signature))
+
+
+def _digest(typed: dict) -> bytes:
+    m = encode_typed_data(full_message=typed)
+    return keccak(b"\x19" + m.version + m.header + m.body)
+
+
+def weights_digest(contract: str, chain_id: int, row: WeightsRow) -> bytes:
+    """The EIP-712 hash a hotkey signs for ``row`` (a row's identity: its relay receipt id)."""
+    return _digest(weights_typed_data(contract, chain_id, row))
+
+
+def commit_digest(contract: str, chain_id: int, commit: CommitMessage) -> bytes:
+    return _digest(commit_typed_data(contract, chain_id, commit))
+
+
+def recover_weights_signer(contract: str, chain_id: int, row: WeightsRow, signature: bytes) -> str:
+    """The address that signed ``row`` (raises ValueError on a malformed signature)."""
+    message = encode_typed_data(full_message=weights_typed_data(contract, chain_id, row))
+    return Account.recover_message(message, signature=signature)
+
+
+def recover_commit_signer(contract: str, chain_id: int, commit: CommitMessage, signature: bytes) -> str:
+    message = encode_typed_data(full_message=commit_typed_data(contract, chain_id, commit))
+    return Account.recover_message(message, signature=signature)
+
+
+def commit_hash(hotkey: str, netuid: int, uids: Sequence[int], values: Sequence[int], version_key: int,
+                salt: bytes) -> bytes:
+    """keccak256(abi.encode(hotkey, netuid, keccak(uids), keccak(values), versionKey, salt))."""
+    return keccak(abi_encode(
+        ["address", "uint16", "bytes32", "bytes32", "uint64", "bytes32"],
+        [to_checksum_address(hotkey), netuid, keccak(pack_u16(uids)), keccak(pack_u16(values)), version_key, salt],
+    ))
+
+
+def _weights(dep: Deployment):
+    return dep.contract("Weights")
+
+
+def set_weights(dep: Deployment, signed: SignedWeights, sender: Any) -> dict:
+    """Post one signed row from ``sender`` (who pays gas); reverts raise ContractRevert."""
+    return send(dep.w3, _weights(dep).functions.setWeights(signed.as_tuple()), sender)
+
+
+def submit_weights(dep: Deployment, rows: Sequence[SignedWeights], sender: Any, *, gas: int | None = None) -> dict:
+    """Post many signed rows in one transaction; rejected rows are logged as ``WeightsRejected``."""
+    return send(dep.w3, _weights(dep).functions.submitWeights([r.as_tuple() for r in rows]), sender, gas=gas)
+
+
+def commit_weights(dep: Deployment, signed: SignedCommit, sender: Any) -> dict:
+    return send(dep.w3, _weights(dep).functions.commitWeights(signed.as_tuple()), sender)
+
+
+def submit_commits(dep: Deployment, commits: Sequence[SignedCommit], sender: Any) -> dict:
+    return send(dep.w3, _weights(dep).functions.submitCommits([c.as_tuple() for c in commits]), sender)
+
+
+def reveal_weights(dep: Deployment, reveal: Reveal, sender: Any) -> dict:
+    return send(dep.w3, _weights(dep).functions.revealWeights(reveal.as_tuple()), sender)
+
+
+def submit_reveals(dep: Deployment, reveals: Sequence[Reveal], sender: Any) -> dict:
+    return send(dep.w3, _weights(dep).functions.submitReveals([r.as_tuple() for r in reveals]), sender)
