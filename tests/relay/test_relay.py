@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from eth_account import Account
 
 from evmtensor.chain.weights import set_weights
 
-from .conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def as_json(signed) -> dict:
