@@ -18,11 +18,10 @@ from web3.logs import DISCARD
 from evmtensor.chain.deploy import Deployment, load_deployment
 from evmtensor.chain.errors import decode_revert
 from evmtensor.chain.tx import call, known_abis
-from evmtensor.chain.weights import Reveal, SignedCommit, SignedWeights
 from evmtensor.errors import ChainError, ContractRevert
 from oracle.relay.store import Kind
 
-__all__ = ["Outcome", "RelayChain", "SignedTx"]
+__all__ = ["Outcome", "RelayChain", "SignedTx", "as_message"]
 
 log = logging.getLogger(__name__)
 
@@ -131,5 +130,3 @@ def as_message(kind: Kind, payload: dict):
         return CommitIn.model_validate(payload).signed()
     return RevealIn.model_validate(payload).reveal()
 
-
-MessageTypes = SignedWeights | SignedCommit | Reveal
