@@ -330,7 +330,7 @@ contract Weights is IWeights, ProtocolWired {
         view
         returns (bytes memory)
     {
-        if (last == 0 || last < registeredAt) return "";
+        if (last == 0 || last < registeredAt || s.rateLimit == 0) return "";
         uint256 next = uint256(last) + s.rateLimit;
         if (block.number < next) return abi.encodeWithSelector(WeightsRateLimited.selector, s.netuid, hotkey, last, next);
         return "";

@@ -322,3 +322,34 @@ def test_check_weights_previews_the_outcome(net):
     net.submit(good)
     reason = decode_revert(net.contract.functions.checkWeights(good.as_tuple()).call(), known_abis())
     assert (reason.name, reason.args_decoded) == ("WeightsNonceUsed", (net.netuid, ANY, 1, 1))
+
+
+# ------------------------------------------------------------------ the Python side's hashing
+
+
+def test_fast_digests_match_eth_account_and_the_contract(net):
+    from eth_account.messages import encode_typed_data
+
+    from evmtensor.chain.weights import (
+        CommitMessage, commit_digest, commit_typed_data, recover_digest_signer, weights_digest, weights_typed_data,
+    )
+
+    def eip712_hash(typed) -> bytes:
+        m = encode_typed_data(full_message=typed)
+        return keccak(b"\x19" + m.version + m.header + m.body)
+
+    row = net.row(uids=(0, 3, 4), values=(65535, 0, 17), nonce=2**64 - 1, version_key=9)
+    contract, chain_id = net.contract.address, net.dep.chain_id
+    assert weights_digest(contract, chain_id, row) == eip712_hash(weights_typed_data(contract, chain_id, row))
+    commit = CommitMessage(net.netuid, b"\x42" * 32, 3, 99)
+    assert commit_digest(contract, chain_id, commit) == eip712_hash(commit_typed_data(contract, chain_id, commit))
+    m = encode_typed_data(full_message=weights_typed_data(contract, chain_id, row))
+    assert m.header == net.contract.functions.domainSeparator().call()
+
+    v = net.validators[0]
+    signed = net.sign(v, row)
+    assert recover_digest_signer(weights_digest(contract, chain_id, row), signed.signature) == v.address
+    s = int.from_bytes(signed.signature[32:64], "big")
+    high_s = signed.signature[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - signed.signature[64]])
+    with pytest.raises(ValueError, match="high s"):
+        recover_digest_signer(weights_digest(contract, chain_id, row), high_s)
