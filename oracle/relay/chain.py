@@ -68,7 +68,8 @@ class RelayChain:
         # Encoded by hand: web3's contract-call machinery costs more CPU than the check itself.
         data = selector + abi_encode([arg_type], [message.as_tuple()])
         try:
-            out = self.w3.eth.call({"to": self.weights.address, "data": data})
+            # At the pending block: where a transaction sent now lands (windows and deadlines count blocks).
+            out = self.w3.eth.call({"to": self.weights.address, "data": data}, block_identifier="pending")
         except Web3RPCError as exc:
             raise ChainError(f"check call failed: {exc}") from exc
         (reason,) = abi_decode(["bytes"], out)

@@ -183,3 +183,42 @@ def test_missing_required_settings_fail_at_start(relay_env):
     proc = subprocess.run([sys.executable, "-m", "oracle.relay"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2 and "RELAY_BATCH_SIZE" in proc.stderr
+
+
+def test_commit_and_reveal_through_the_relay(net, start_relay):
+    import os as _os
+
+    from evmtensor.chain.weights import CommitMessage, Reveal, sign_commit
+
+    tempo = 10
+    net.hp(commitRevealEnabled=True, commitRevealPeriod=1, tempo=tempo)
+    relay = start_relay()
+    v = net.validators[0]
+    reveal = Reveal(v.address, net.netuid, (1, 4), (7, 9), 0, _os.urandom(32))
+    commit = sign_commit(v, net.contract.address, net.dep.chain_id,
+                         CommitMessage(net.netuid, reveal.commit_hash, 3, net.next_block() + 50))
+    body = {"hotkey": v.address, "netuid": net.netuid, "commit_hash": "0x" + reveal.commit_hash.hex(), "nonce": 3,
+            "deadline_block": commit.commit.deadline_block, "signature": "0x" + commit.signature.hex()}
+    r = relay.http.post("/v1/commits", json=body)
+    assert r.status_code == 202, r.text
+    landed = relay.wait_status(r.json()["id"])
+    assert landed["status"] == "landed"
+
+    reveal_body = {"hotkey": v.address, "netuid": net.netuid, "uids": [1, 4], "values": [7, 9], "version_key": 0,
+                   "salt": "0x" + reveal.salt.hex()}
+    early = relay.http.post("/v1/reveals", json=reveal_body)
+    assert early.status_code == 425 and early.json()["detail"]["error"] == "WeightsRevealTooEarly"
+    due = (landed["block"] + net.netuid + 1) // (tempo + 1) + 1
+    net.mine(due * (tempo + 1) - net.netuid - 1 - net.next_block())
+    r = relay.http.post("/v1/reveals", json=reveal_body)
+    assert r.status_code == 202, r.text
+    assert relay.wait_status(r.json()["id"])["status"] == "landed"
+    assert net.state(v)["rowHash"] == net_row_hash((1, 4), (7, 9))
+    (ev,) = weights_set(net, v.address, 3)
+    assert ev.args.values == bytes.fromhex("00070009")
+
+
+def net_row_hash(uids, values) -> bytes:
+    from contracts.test_weights import packed_hash
+
+    return packed_hash(uids, values)
