@@ -22,18 +22,18 @@ from eth_account import Account  # noqa: E402
 from web3 import HTTPProvider, Web3  # noqa: E402
 
 from evmtensor.chain.actions import register_neuron, register_subnet  # noqa: E402
-from evmtensor.chain.anvil import DEFAULT_MNEMONIC, Anvil  # noqa: E402
-from evmtensor.chain.deploy import deploy_protocol  # noqa: E402
-from evmtensor.chain.tx import send  # noqa: E402
+from evmtensor.chain.client import ChainClient  # noqa: E402
 from evmtensor.chain.weights import WeightsRow, set_weights, sign_weights, submit_weights  # noqa: E402
+from evmtensor.devtools.accounts import dev_account  # noqa: E402
+from evmtensor.devtools.anvil import Anvil  # noqa: E402
+from evmtensor.devtools.deploy import deploy_protocol  # noqa: E402
 
 UIDS = 256
 VALIDATORS = 32
 
 
 def dev_accounts(n: int = 10) -> list:
-    Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(n)]
+    return [dev_account(i) for i in range(n)]
 
 
 class WeightsSubnet:
@@ -48,23 +48,23 @@ class WeightsSubnet:
             overrides={"NeuronRegistry": {"burnIncreaseMult": 10**18}},
             genesis=[(a.address, 10**6 * 10**9) for a in accounts],
         )
-        self.dep.w3 = w3
+        self.client = client = ChainClient(w3, self.dep)
         owner = accounts[1]
-        self.netuid = register_subnet(self.dep, owner, Account.create())
-        subnets = self.dep.contract("SubnetRegistry")
+        self.netuid = register_subnet(client, owner, Account.create())
+        subnets = client.contract("SubnetRegistry")
         names = [c["name"] for c in next(f for f in subnets.abi if f.get("name") == "hyperparameters")["outputs"][0]["components"]]
         hp = dict(zip(names, subnets.functions.hyperparameters(self.netuid).call()))
         hp.update(weightsRateLimit=0, immunityPeriod=0)
-        send(w3, subnets.functions.setHyperparameters(self.netuid, tuple(hp[n] for n in names)), owner)
+        client.send(subnets.functions.setHyperparameters(self.netuid, tuple(hp[n] for n in names)), owner)
         self.validators = [Account.create() for _ in range(validators)]
         for hk in self.validators:
-            register_neuron(self.dep, self.netuid, accounts[2], hk)
+            register_neuron(client, self.netuid, accounts[2], hk)
         for i in range(uids - 1 - validators):
-            register_neuron(self.dep, self.netuid, accounts[3 + i % 5], Account.create())
+            register_neuron(client, self.netuid, accounts[3 + i % 5], Account.create())
         records = [(0, 0, 0, 1 <= uid <= validators) for uid in range(uids)]
-        neurons = self.dep.contract("NeuronRegistry")
-        send(w3, neurons.functions.recordEpoch(self.netuid, w3.eth.block_number, 0, records), settlement)
-        self.contract = self.dep.contract("Weights")
+        neurons = client.contract("NeuronRegistry")
+        client.send(neurons.functions.recordEpoch(self.netuid, w3.eth.block_number, 0, records), settlement)
+        self.contract = client.contract("Weights")
         self.nonces: dict[str, int] = {}
         self.rng = random.Random(7)
 
@@ -84,18 +84,18 @@ def run() -> list[tuple[str, int, int]]:
         net = WeightsSubnet(w3, dev_accounts())
         relay = net.accounts[8]
         first = [net.signed(hk, 64) for hk in net.validators[1:]]
-        gas = submit_weights(net.dep, first, relay, gas=29_000_000).gasUsed
+        gas = submit_weights(net.client, first, relay, gas=29_000_000).gasUsed
         rows.append((f"submitWeights, 64 UIDs x {len(first)} validators (first rows)", gas, gas // len(first)))
         for n_uids in (64, 256):
             v = net.validators[0]
             if n_uids == 64:
-                gas = set_weights(net.dep, net.signed(v, n_uids), relay).gasUsed
+                gas = set_weights(net.client, net.signed(v, n_uids), relay).gasUsed
                 rows.append((f"setWeights, {n_uids} UIDs, validator's first row", gas, gas))
-            gas = set_weights(net.dep, net.signed(v, n_uids), relay).gasUsed
+            gas = set_weights(net.client, net.signed(v, n_uids), relay).gasUsed
             rows.append((f"setWeights, {n_uids} UIDs, update", gas, gas))
             for batch in (1, 8, VALIDATORS):
                 signed = [net.signed(hk, n_uids) for hk in net.validators[:batch]]
-                gas = submit_weights(net.dep, signed, relay, gas=29_000_000).gasUsed
+                gas = submit_weights(net.client, signed, relay, gas=29_000_000).gasUsed
                 rows.append((f"submitWeights, {n_uids} UIDs x {batch} validators (updates)", gas, gas // batch))
     return rows
 

@@ -31,7 +31,7 @@ import httpx  # noqa: E402
 from web3 import HTTPProvider, Web3  # noqa: E402
 
 from bench_gas_weights import WeightsSubnet, dev_accounts  # noqa: E402
-from evmtensor.chain.anvil import Anvil  # noqa: E402
+from evmtensor.devtools.anvil import Anvil  # noqa: E402
 
 VALIDATORS = 16
 

@@ -5,7 +5,7 @@ import {ProtocolAddresses, ProtocolWired} from "./ProtocolWired.sol";
 import {IWeights} from "./interfaces/IWeights.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
 import {ISubnetRegistry} from "./interfaces/ISubnetRegistry.sol";
-import {RegistrationSignature} from "./libraries/RegistrationSignature.sol";
+import {TypedData} from "./libraries/TypedData.sol";
 import {WeightsRow} from "./libraries/WeightsRow.sol";
 import {WeightsSignature} from "./libraries/WeightsSignature.sol";
 
@@ -54,7 +54,7 @@ contract Weights is IWeights, ProtocolWired {
     constructor(ProtocolAddresses memory protocol, WeightsParams memory p) ProtocolWired(protocol) {
         _maxWeightLimit = p.maxWeightLimit;
         _cachedChainId = block.chainid;
-        _cachedDomainSeparator = RegistrationSignature.domainSeparator(address(this));
+        _cachedDomainSeparator = TypedData.domainSeparator(address(this));
     }
 
     // ------------------------------------------------------------------ direct rows
@@ -207,7 +207,7 @@ contract Weights is IWeights, ProtocolWired {
     /// @inheritdoc IWeights
     function domainSeparator() public view returns (bytes32) {
         if (block.chainid == _cachedChainId) return _cachedDomainSeparator;
-        return RegistrationSignature.domainSeparator(address(this));
+        return TypedData.domainSeparator(address(this));
     }
 
     // ------------------------------------------------------------------ checks
@@ -298,7 +298,7 @@ contract Weights is IWeights, ProtocolWired {
         if (block.number > deadlineBlock) {
             return abi.encodeWithSelector(WeightsDeadlinePassed.selector, deadlineBlock, block.number);
         }
-        address recovered = RegistrationSignature.recover(digest, signature);
+        address recovered = TypedData.recover(digest, signature);
         if (recovered != hotkey || hotkey == address(0)) {
             return abi.encodeWithSelector(WeightsInvalidSignature.selector, hotkey, recovered);
         }

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {IWeights} from "../interfaces/IWeights.sol";
+import {TypedData} from "./TypedData.sol";
 
 /// @notice EIP-712 digests of the messages a validator's hotkey signs for the Weights contract
-///         (types in IWeights). The domain and the signature recovery are the registration's
-///         (one EIP-712 domain for the protocol: name "EVMTensor", version "1").
+///         (types in IWeights), on the protocol's one TypedData domain.
 library WeightsSignature {
     bytes32 internal constant WEIGHTS_TYPEHASH = keccak256(
         "Weights(uint16 netuid,bytes uids,bytes values,uint64 versionKey,uint64 nonce,uint64 deadlineBlock)"
@@ -19,12 +19,12 @@ library WeightsSignature {
                 WEIGHTS_TYPEHASH, w.netuid, keccak256(w.uids), keccak256(w.values), w.versionKey, w.nonce, w.deadlineBlock
             )
         );
-        return keccak256(abi.encodePacked("\x19\x01", separator, structHash));
+        return TypedData.digest(separator, structHash);
     }
 
     function commitDigest(bytes32 separator, IWeights.SignedCommit calldata c) internal pure returns (bytes32) {
         bytes32 structHash = keccak256(abi.encode(COMMIT_TYPEHASH, c.netuid, c.commitHash, c.nonce, c.deadlineBlock));
-        return keccak256(abi.encodePacked("\x19\x01", separator, structHash));
+        return TypedData.digest(separator, structHash);
     }
 
     /// @notice What a commit commits to: the row, its version key and a salt, bound to the hotkey

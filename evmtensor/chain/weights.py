@@ -6,7 +6,7 @@ A row is a subnet's UIDs (strictly ascending) with one u16 weight each, a versio
     Weights(uint16 netuid, bytes uids, bytes values, uint64 versionKey, uint64 nonce, uint64 deadlineBlock)
 
 where ``uids`` and ``values`` are packed big-endian u16s, under the protocol's EIP-712 domain
-(name "EVMTensor", version "1", chainId, verifyingContract: the Weights contract). Anyone (a
+(``evmtensor.chain.typed_data``; verifyingContract: the Weights contract). Anyone (a
 relay) can then post it; the contract stores only ``row_hash(uids, values)`` and the block.
 
 With commit-reveal the hotkey signs ``WeightsCommit(netuid, commitHash, nonce, deadlineBlock)``
@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from eth_abi import encode as abi_encode
-from eth_account.messages import encode_typed_data
 from eth_keys import KeyAPI
 from eth_utils import keccak, to_checksum_address
 
-from evmtensor.chain.deploy import Deployment
-from evmtensor.chain.registration import DOMAIN_NAME, DOMAIN_VERSION
-from evmtensor.chain.tx import send
+from evmtensor.chain.client import ChainClient
+from evmtensor.chain.typed_data import DOMAIN_NAME, DOMAIN_VERSION, sign_typed, typed_message
 
 __all__ = [
     "CommitMessage",
@@ -57,28 +55,6 @@ __all__ = [
 U16_MAX = 2**16 - 1
 U64_MAX = 2**64 - 1
 _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-
-_DOMAIN_TYPE = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
-_WEIGHTS_TYPE = [
-    {"name": "netuid", "type": "uint16"},
-    {"name": "uids", "type": "bytes"},
-    {"name": "values", "type": "bytes"},
-    {"name": "versionKey", "type": "uint64"},
-    {"name": "nonce", "type": "uint64"},
-    {"name": "deadlineBlock", "type": "uint64"},
-]
-_COMMIT_TYPE = [
-    {"name": "netuid", "type": "uint16"},
-    {"name": "commitHash", "type": "bytes32"},
-    {"name": "nonce", "type": "uint64"},
-    {"name": "deadlineBlock", "type": "uint64"},
-]
-
 
 def pack_u16(values: Sequence[int]) -> bytes:
     """Big-endian u16s, 2 bytes each (raises ValueError outside 0..65535)."""
@@ -165,41 +141,34 @@ class Reveal:
         return commit_hash(self.hotkey, self.netuid, self.uids, self.values, self.version_key, self.salt)
 
 
-def _domain(contract: str, chain_id: int) -> dict:
-    return {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id,
-            "verifyingContract": to_checksum_address(contract)}
+def _weights_message(row: WeightsRow) -> dict:
+    return {"netuid": row.netuid, "uids": pack_u16(row.uids), "values": pack_u16(row.values),
+            "versionKey": row.version_key, "nonce": row.nonce, "deadlineBlock": row.deadline_block}
+
+
+def _commit_message(commit: CommitMessage) -> dict:
+    return {"netuid": commit.netuid, "commitHash": commit.commit_hash, "nonce": commit.nonce,
+            "deadlineBlock": commit.deadline_block}
 
 
 def weights_typed_data(contract: str, chain_id: int, row: WeightsRow) -> dict[str, Any]:
     """The full EIP-712 message (JSON form) a hotkey signs for ``row``."""
-    return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "Weights": _WEIGHTS_TYPE},
-        "primaryType": "Weights",
-        "domain": _domain(contract, chain_id),
-        "message": {"netuid": row.netuid, "uids": pack_u16(row.uids), "values": pack_u16(row.values),
-                    "versionKey": row.version_key, "nonce": row.nonce, "deadlineBlock": row.deadline_block},
-    }
+    return typed_message("Weights", chain_id, to_checksum_address(contract), _weights_message(row))
 
 
 def commit_typed_data(contract: str, chain_id: int, commit: CommitMessage) -> dict[str, Any]:
-    return {
-        "types": {"EIP712Domain": _DOMAIN_TYPE, "WeightsCommit": _COMMIT_TYPE},
-        "primaryType": "WeightsCommit",
-        "domain": _domain(contract, chain_id),
-        "message": {"netuid": commit.netuid, "commitHash": commit.commit_hash, "nonce": commit.nonce,
-                    "deadlineBlock": commit.deadline_block},
-    }
+    return typed_message("WeightsCommit", chain_id, to_checksum_address(contract), _commit_message(commit))
 
 
 def sign_weights(hotkey: Any, contract: str, chain_id: int, row: WeightsRow) -> SignedWeights:
     """``hotkey`` (an eth_account LocalAccount) signs ``row`` for the Weights contract ``contract``."""
-    message = encode_typed_data(full_message=weights_typed_data(contract, chain_id, row))
-    return SignedWeights(hotkey.address, row, bytes(hotkey.sign_message(message).signature))
+    sig = sign_typed(hotkey, "Weights", chain_id, to_checksum_address(contract), _weights_message(row))
+    return SignedWeights(hotkey.address, row, sig)
 
 
 def sign_commit(hotkey: Any, contract: str, chain_id: int, commit: CommitMessage) -> SignedCommit:
-    message = encode_typed_data(full_message=commit_typed_data(contract, chain_id, commit))
-    return SignedCommit(hotkey.address, commit, bytes(hotkey.sign_message(message).signature))
+    sig = sign_typed(hotkey, "WeightsCommit", chain_id, to_checksum_address(contract), _commit_message(commit))
+    return SignedCommit(hotkey.address, commit, sig)
 
 
 # Verification hashes the typed data directly (eth_account's generic encoder costs ~1.4 ms a
@@ -261,31 +230,31 @@ def commit_hash(hotkey: str, netuid: int, uids: Sequence[int], values: Sequence[
     ))
 
 
-def _weights(dep: Deployment):
-    return dep.contract("Weights")
+def _call(client: ChainClient, function: str, arg):
+    return getattr(client.contract("Weights").functions, function)(arg)
 
 
-def set_weights(dep: Deployment, signed: SignedWeights, sender: Any) -> dict:
+def set_weights(client: ChainClient, signed: SignedWeights, sender: Any) -> dict:
     """Post one signed row from ``sender`` (who pays gas); reverts raise ContractRevert."""
-    return send(dep.w3, _weights(dep).functions.setWeights(signed.as_tuple()), sender)
+    return client.send(_call(client, "setWeights", signed.as_tuple()), sender)
 
 
-def submit_weights(dep: Deployment, rows: Sequence[SignedWeights], sender: Any, *, gas: int | None = None) -> dict:
+def submit_weights(client: ChainClient, rows: Sequence[SignedWeights], sender: Any, *, gas: int | None = None) -> dict:
     """Post many signed rows in one transaction; rejected rows are logged as ``WeightsRejected``."""
-    return send(dep.w3, _weights(dep).functions.submitWeights([r.as_tuple() for r in rows]), sender, gas=gas)
+    return client.send(_call(client, "submitWeights", [r.as_tuple() for r in rows]), sender, gas=gas)
 
 
-def commit_weights(dep: Deployment, signed: SignedCommit, sender: Any) -> dict:
-    return send(dep.w3, _weights(dep).functions.commitWeights(signed.as_tuple()), sender)
+def commit_weights(client: ChainClient, signed: SignedCommit, sender: Any) -> dict:
+    return client.send(_call(client, "commitWeights", signed.as_tuple()), sender)
 
 
-def submit_commits(dep: Deployment, commits: Sequence[SignedCommit], sender: Any) -> dict:
-    return send(dep.w3, _weights(dep).functions.submitCommits([c.as_tuple() for c in commits]), sender)
+def submit_commits(client: ChainClient, commits: Sequence[SignedCommit], sender: Any) -> dict:
+    return client.send(_call(client, "submitCommits", [c.as_tuple() for c in commits]), sender)
 
 
-def reveal_weights(dep: Deployment, reveal: Reveal, sender: Any) -> dict:
-    return send(dep.w3, _weights(dep).functions.revealWeights(reveal.as_tuple()), sender)
+def reveal_weights(client: ChainClient, reveal: Reveal, sender: Any) -> dict:
+    return client.send(_call(client, "revealWeights", reveal.as_tuple()), sender)
 
 
-def submit_reveals(dep: Deployment, reveals: Sequence[Reveal], sender: Any) -> dict:
-    return send(dep.w3, _weights(dep).functions.submitReveals([r.as_tuple() for r in reveals]), sender)
+def submit_reveals(client: ChainClient, reveals: Sequence[Reveal], sender: Any) -> dict:
+    return client.send(_call(client, "submitReveals", [r.as_tuple() for r in reveals]), sender)

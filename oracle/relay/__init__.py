@@ -7,6 +7,6 @@ commit), the contract checks it all again, and a message posted twice applies on
 """
 
 from oracle.relay.app import create_app
-from oracle.relay.settings import RelaySettings, get_settings
+from oracle.relay.settings import RelaySettings
 
-__all__ = ["RelaySettings", "create_app", "get_settings"]
+__all__ = ["RelaySettings", "create_app"]

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_account import Account
-from eth_utils import function_signature_to_4byte_selector
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from eth_utils import function_signature_to_4byte_selector
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.logs import DISCARD
 
-from evmtensor.chain.deploy import Deployment, load_deployment
-from evmtensor.chain.errors import decode_revert
-from evmtensor.chain.tx import known_abis
+from evmtensor.chain.client import ChainClient
 from evmtensor.errors import ChainError, ContractRevert
 from oracle.relay.store import Kind
 
@@ -51,12 +48,11 @@ class RelayChain:
     """Reads and writes the chain for the relay, as one submitter account."""
 
     def __init__(self, rpc_url: str, deployment_path, submitter_key: str):
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
-        self.dep: Deployment = load_deployment(deployment_path, self.w3)
-        self.dep.w3 = self.w3
-        self.weights = self.dep.contract("Weights")
+        self.client = ChainClient.connect(rpc_url, deployment_path)
+        self.w3 = self.client.w3
+        self.weights = self.client.contract("Weights")
         self.account: LocalAccount = Account.from_key(submitter_key)
-        self.chain_id = self.dep.chain_id
+        self.chain_id = self.client.deployment.chain_id
         self._checks = {kind: _selector_and_type(self.weights.abi, name) for kind, name in _CHECK.items()}
 
     def block_number(self) -> int:
@@ -73,7 +69,7 @@ class RelayChain:
         except Web3RPCError as exc:
             raise ChainError(f"check call failed: {exc}") from exc
         (reason,) = abi_decode(["bytes"], out)
-        return decode_revert(reason, known_abis()) if reason else None
+        return self.client.decode_revert(reason) if reason else None
 
     def sign_batch(self, kind: Kind, messages: list, account_nonce: int) -> SignedTx:
         """Build and sign one batch transaction at ``account_nonce`` (not sent)."""
@@ -124,7 +120,7 @@ class RelayChain:
             out[(ev.args.netuid, ev.args.hotkey, ev.args.nonce)] = Outcome(True, None)
         for ev in self.weights.events.WeightsRejected().process_receipt(receipt, errors=DISCARD):
             out[(ev.args.netuid, ev.args.hotkey, ev.args.nonce)] = Outcome(
-                False, decode_revert(ev.args.reason, known_abis()))
+                False, self.client.decode_revert(ev.args.reason))
         return out
 
     def state(self, netuid: int, hotkey: str) -> dict:

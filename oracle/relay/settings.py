@@ -7,25 +7,20 @@ or malformed value raises :class:`~evmtensor.errors.ConfigError` at start-up nam
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr
 
-from evmtensor.errors import ConfigError
+from evmtensor.settings import ServiceSettings
 
-__all__ = ["PREFIX", "RelaySettings", "get_settings"]
-
-PREFIX = "RELAY_"
+__all__ = ["RelaySettings"]
 
 
-class RelaySettings(BaseModel):
+class RelaySettings(ServiceSettings):
     """Every knob of the relay (environment ``RELAY_<NAME>``, upper case)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+    ENV_PREFIX: ClassVar[str] = "RELAY_"
     rpc_url: str = Field(min_length=1)
     deployment: Path
     db: Path
@@ -44,19 +39,3 @@ class RelaySettings(BaseModel):
     max_attempts: int = Field(5, ge=1)
     #: Seconds a broadcast transaction may stay unmined before it is broadcast again.
     resend_after_s: float = Field(30.0, gt=0)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RelaySettings:
-        environ = os.environ if environ is None else environ
-        values = {name: environ[PREFIX + name.upper()] for name in cls.model_fields if PREFIX + name.upper() in environ}
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            problems = "; ".join(f"{PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"relay settings: {problems}") from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> RelaySettings:
-    """The process's settings (cached; tests build ``RelaySettings`` directly)."""
-    return RelaySettings.from_env()

@@ -16,8 +16,6 @@ from eth_utils import keccak
 from web3.logs import DISCARD
 
 from chain_asserts import ANY, expect_revert
-from evmtensor.chain.errors import decode_revert
-from evmtensor.chain.tx import call, known_abis
 from evmtensor.chain.weights import (
     SignedWeights, WeightsRow, recover_weights_signer, set_weights, sign_weights, submit_weights,
 )
@@ -41,25 +39,26 @@ class Net:
     """A subnet (owner accounts[1], UID 0) with validators v[0..2] (UIDs 1-3) and miners (UIDs 4-5).
     v[0] and v[1] hold validator permits; v[2] does not."""
 
-    def __init__(self, w3, dep, accounts, send):
-        self.w3, self.dep, self.send, self.accounts = w3, dep, send, accounts
-        self.netuid, self.owner_hotkey, _ = register_subnet(dep, accounts[1])
-        self.validators = [register_neuron(dep, self.netuid, accounts[2])[1] for _ in range(3)]
+    def __init__(self, w3, client, accounts):
+        self.w3, self.client, self.send, self.accounts = w3, client, client.send, accounts
+        self.chain_id = client.deployment.chain_id
+        self.netuid, self.owner_hotkey, _ = register_subnet(client, accounts[1])
+        self.validators = [register_neuron(client, self.netuid, accounts[2])[1] for _ in range(3)]
         for _ in range(2):
-            register_neuron(dep, self.netuid, accounts[3])
+            register_neuron(client, self.netuid, accounts[3])
         self.n = 6
-        self.contract = dep.contract("Weights")
+        self.contract = client.contract("Weights")
         self.set_permits({1: True, 2: True})
 
     def set_permits(self, permits: dict[int, bool]) -> None:
         records = [(0, 0, 0, permits.get(uid, False)) for uid in range(self.n)]
-        neurons = self.dep.contract("NeuronRegistry")
+        neurons = self.client.contract("NeuronRegistry")
         snapshot = self.w3.eth.block_number
-        send_as(self.w3, protocol_address(self.dep, "settlement"),
+        send_as(self.client, protocol_address(self.client, "settlement"),
                 neurons.functions.recordEpoch(self.netuid, snapshot, 0, records))
 
     def hp(self, **changes):
-        set_hyperparameters(self.dep, self.send, self.netuid, self.accounts[1], **changes)
+        set_hyperparameters(self.client, self.send, self.netuid, self.accounts[1], **changes)
 
     def next_block(self) -> int:
         return self.w3.eth.block_number + 1
@@ -70,10 +69,10 @@ class Net:
                           nonce, self.next_block() + 100 if deadline is None else deadline)
 
     def sign(self, hotkey, row) -> SignedWeights:
-        return sign_weights(hotkey, self.contract.address, self.dep.chain_id, row)
+        return sign_weights(hotkey, self.contract.address, self.chain_id, row)
 
     def submit(self, signed) -> dict:
-        return set_weights(self.dep, signed, self.accounts[5])  # a relay account, not the validator
+        return set_weights(self.client, signed, self.accounts[5])  # a relay account, not the validator
 
     def state(self, hotkey) -> dict:
         names = ("rowHash", "rowBlock", "nonce", "commitBlock", "revealed", "commitHash")
@@ -86,8 +85,8 @@ class Net:
 
 
 @pytest.fixture
-def net(w3, deployment, accounts, send):
-    return Net(w3, deployment, accounts, send)
+def net(w3, client, accounts):
+    return Net(w3, client, accounts)
 
 
 def _set_events(net, receipt) -> list:
@@ -119,10 +118,10 @@ def test_replayed_row_is_a_no_op(net):
     signed = net.sign(v, net.row())
     first = net.submit(signed)
     net.mine(5)  # past the rate limit: a replay must not pass as a new row
-    assert call(net.contract.functions.setWeights(signed.as_tuple())) is False
+    assert net.client.call(net.contract.functions.setWeights(signed.as_tuple())) is False
     again = net.submit(signed)
     assert again.status == 1 and _set_events(net, again) == []
-    batch = submit_weights(net.dep, [signed, signed], net.accounts[5])
+    batch = submit_weights(net.client, [signed, signed], net.accounts[5])
     assert _set_events(net, batch) == [] and events(net.contract.events.WeightsRejected, batch) == []
     assert net.state(v)["rowBlock"] == first.blockNumber
 
@@ -131,7 +130,7 @@ def test_relay_that_alters_a_weight_is_refused(net):
     v = net.validators[0]
     signed = net.sign(v, net.row(values=(100, 200, 300)))
     altered_row = WeightsRow(**{**signed.row.__dict__, "values": (100, 200, 301)})
-    recovered = recover_weights_signer(net.contract.address, net.dep.chain_id, altered_row, signed.signature)
+    recovered = recover_weights_signer(net.contract.address, net.chain_id, altered_row, signed.signature)
     assert recovered != v.address
     with expect_revert("WeightsInvalidSignature", v.address, recovered):
         net.submit(SignedWeights(v.address, altered_row, signed.signature))
@@ -254,7 +253,7 @@ def test_malformed_rows(net):
         r = WeightsRow(row.netuid, (), (), 0, 1, row.deadline_block)
         signed_tuple = _sign_raw(net, v, r, uids, values, base)
         with expect_revert("WeightsMalformedRow", len(uids), len(values)):
-            call(net.contract.functions.setWeights(signed_tuple))
+            net.client.call(net.contract.functions.setWeights(signed_tuple))
 
 
 def _sign_raw(net, hotkey, row, uids: bytes, values: bytes, base) -> tuple:
@@ -263,7 +262,7 @@ def _sign_raw(net, hotkey, row, uids: bytes, values: bytes, base) -> tuple:
 
     from evmtensor.chain.weights import weights_typed_data
 
-    data = weights_typed_data(net.contract.address, net.dep.chain_id, row)
+    data = weights_typed_data(net.contract.address, net.chain_id, row)
     data["message"].update(uids=uids, values=values)
     sig = hotkey.sign_message(encode_typed_data(full_message=data)).signature
     return (hotkey.address, row.netuid, uids, values, 0, row.nonce, row.deadline_block, bytes(sig))
@@ -275,10 +274,9 @@ def test_commit_reveal_subnet_refuses_direct_rows(net):
         net.submit(net.sign(net.validators[0], net.row()))
 
 
-def test_max_weight_limit_boundary(w3, accounts, send):
+def test_max_weight_limit_boundary(w3, accounts):
     limit = 21845  # one third
-    dep = deploy_with(w3, accounts, {"Weights": {"maxWeightLimit": limit}})
-    net = Net(w3, dep, accounts, send)
+    net = Net(w3, deploy_with(w3, accounts, {"Weights": {"maxWeightLimit": limit}}), accounts)
     net.hp(weightsRateLimit=0)
     v = net.validators[0]
     ok, too_much = (21845, 21845, 21845), (21846, 21845, 21845)
@@ -297,21 +295,21 @@ def test_batch_applies_good_rows_and_logs_the_bad_one(net):
     v0, v1, v2 = net.validators
     good0, good1 = net.sign(v0, net.row()), net.sign(v1, net.row(uids=(0, 4), values=(1, 2)))
     bad = net.sign(v2, net.row())  # no permit
-    receipt = submit_weights(net.dep, [good0, bad, good1], net.accounts[5])
+    receipt = submit_weights(net.client, [good0, bad, good1], net.accounts[5])
 
     assert [(e.args.hotkey, e.args.uid) for e in _set_events(net, receipt)] == [(v0.address, 1), (v1.address, 2)]
     (rejected,) = events(net.contract.events.WeightsRejected, receipt)
     assert (rejected.args.netuid, rejected.args.hotkey, rejected.args.nonce) == (net.netuid, v2.address, 1)
-    reason = decode_revert(rejected.args.reason, known_abis())
+    reason = net.client.decode_revert(rejected.args.reason)
     assert (reason.name, reason.args_decoded[2]) == ("WeightsNoValidatorPermit", 3)
     assert net.state(v2)["rowHash"] == b"\x00" * 32
 
 
-def test_batch_across_subnets(net, deployment, accounts):
-    other, owner_hotkey, _ = register_subnet(deployment, accounts[4])
+def test_batch_across_subnets(net, client, accounts):
+    other, owner_hotkey, _ = register_subnet(client, accounts[4])
     rows = [net.sign(net.validators[0], net.row()),
             net.sign(owner_hotkey, net.row(uids=(0,), values=(1,), netuid=other))]
-    receipt = submit_weights(net.dep, rows, net.accounts[5])
+    receipt = submit_weights(net.client, rows, net.accounts[5])
     assert [(e.args.netuid, e.args.uid) for e in _set_events(net, receipt)] == [(net.netuid, 1), (other, 0)]
 
 
@@ -320,7 +318,7 @@ def test_check_weights_previews_the_outcome(net):
     good = net.sign(v, net.row())
     assert net.contract.functions.checkWeights(good.as_tuple()).call() == b""
     net.submit(good)
-    reason = decode_revert(net.contract.functions.checkWeights(good.as_tuple()).call(), known_abis())
+    reason = net.client.decode_revert(net.contract.functions.checkWeights(good.as_tuple()).call())
     assert (reason.name, reason.args_decoded) == ("WeightsNonceUsed", (net.netuid, ANY, 1, 1))
 
 
@@ -339,7 +337,7 @@ def test_fast_digests_match_eth_account_and_the_contract(net):
         return keccak(b"\x19" + m.version + m.header + m.body)
 
     row = net.row(uids=(0, 3, 4), values=(65535, 0, 17), nonce=2**64 - 1, version_key=9)
-    contract, chain_id = net.contract.address, net.dep.chain_id
+    contract, chain_id = net.contract.address, net.chain_id
     assert weights_digest(contract, chain_id, row) == eip712_hash(weights_typed_data(contract, chain_id, row))
     commit = CommitMessage(net.netuid, b"\x42" * 32, 3, 99)
     assert commit_digest(contract, chain_id, commit) == eip712_hash(commit_typed_data(contract, chain_id, commit))

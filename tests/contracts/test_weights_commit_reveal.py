@@ -26,8 +26,8 @@ TEMPO = 10
 
 
 @pytest.fixture
-def net(w3, deployment, accounts, send):
-    n = Net(w3, deployment, accounts, send)
+def net(w3, client, accounts):
+    n = Net(w3, client, accounts)
     n.hp(commitRevealEnabled=True, commitRevealPeriod=1, tempo=TEMPO, weightsRateLimit=2)
     return n
 
@@ -52,7 +52,7 @@ def make_reveal(net, hotkey, uids=(1, 4, 5), values=(10, 20, 30), salt=None) -> 
 
 def commit(net, hotkey, reveal: Reveal, nonce=1):
     msg = CommitMessage(net.netuid, reveal.commit_hash, nonce, net.next_block() + 50)
-    return commit_weights(net.dep, sign_commit(hotkey, net.contract.address, net.dep.chain_id, msg), net.accounts[5])
+    return commit_weights(net.client, sign_commit(hotkey, net.contract.address, net.chain_id, msg), net.accounts[5])
 
 
 def mine_to(net, block: int) -> None:
@@ -81,19 +81,19 @@ def test_commit_then_reveal_in_the_reveal_epoch(net):
         r.commit_hash, receipt.blockNumber, False, b"\x00" * 32)
 
     with expect_revert("WeightsRevealTooEarly", e + 1, e):  # the very next block
-        reveal_weights(net.dep, r, net.accounts[5])
+        reveal_weights(net.client, r, net.accounts[5])
     mine_to(net, first_block_of_epoch(net, e + 1) - 1)  # last block of the commit's epoch
     with expect_revert("WeightsRevealTooEarly", e + 1, e):
-        reveal_weights(net.dep, r, net.accounts[5])
+        reveal_weights(net.client, r, net.accounts[5])
     net.mine(1)  # first block of the reveal epoch
-    done = reveal_weights(net.dep, r, net.accounts[5])
+    done = reveal_weights(net.client, r, net.accounts[5])
     (row,) = net.contract.events.WeightsSet().process_receipt(done, errors=DISCARD)
     assert (row.args.uid, row.args.nonce, row.args.uids, row.args.values) == (
         1, 7, bytes.fromhex("000100040005"), bytes.fromhex("000a0014001e"))
     state = net.state(v)
     assert (state["rowHash"], state["rowBlock"], state["revealed"]) == (
         packed_hash(r.uids, r.values), done.blockNumber, True)
-    again = reveal_weights(net.dep, r, net.accounts[5])  # replayed reveal: a no-op
+    again = reveal_weights(net.client, r, net.accounts[5])  # replayed reveal: a no-op
     assert net.contract.events.WeightsSet().process_receipt(again, errors=DISCARD) == ()
 
 
@@ -105,7 +105,7 @@ def test_unrevealed_commit_expires(net):
     assert net.contract.functions.checkReveal(r.as_tuple()).call() == b""
     net.mine(1)
     with expect_revert("WeightsCommitExpired", e + 1, e + 2):
-        reveal_weights(net.dep, r, net.accounts[5])
+        reveal_weights(net.client, r, net.accounts[5])
     assert net.state(v)["rowHash"] == b"\x00" * 32
 
 
@@ -115,10 +115,10 @@ def test_reveal_must_match_the_commit(net):
     commit(net, v, r)
     altered = Reveal(r.hotkey, r.netuid, r.uids, (10, 20, 31), 0, r.salt)
     with expect_revert("WeightsRevealMismatch", r.commit_hash, altered.commit_hash):
-        reveal_weights(net.dep, altered, net.accounts[5])
+        reveal_weights(net.client, altered, net.accounts[5])
     other = net.validators[1]  # someone else's reveal of the same row: bound to the committer
     with expect_revert("WeightsNoPendingCommit", net.netuid, other.address):
-        reveal_weights(net.dep, Reveal(other.address, r.netuid, r.uids, r.values, 0, r.salt), net.accounts[5])
+        reveal_weights(net.client, Reveal(other.address, r.netuid, r.uids, r.values, 0, r.salt), net.accounts[5])
 
 
 def test_reveal_runs_the_row_checks(net):
@@ -127,7 +127,7 @@ def test_reveal_runs_the_row_checks(net):
     e = epoch(net, commit(net, v2, r).blockNumber)
     mine_to(net, first_block_of_epoch(net, e + 1))
     with expect_revert("WeightsNoValidatorPermit", net.netuid, v2.address, 3):
-        reveal_weights(net.dep, r, net.accounts[5])
+        reveal_weights(net.client, r, net.accounts[5])
 
 
 def test_commit_rate_limit_and_modes(net):
@@ -139,20 +139,20 @@ def test_commit_rate_limit_and_modes(net):
     with expect_revert("WeightsCommitRevealDisabled", net.netuid):
         commit(net, v, make_reveal(net, v), nonce=3)
     with expect_revert("WeightsCommitRevealDisabled", net.netuid):
-        reveal_weights(net.dep, make_reveal(net, v), net.accounts[5])
+        reveal_weights(net.client, make_reveal(net, v), net.accounts[5])
 
 
 def test_batches_of_commits_and_reveals(net):
     v0, v1 = net.validators[:2]
     r0, r1 = make_reveal(net, v0), make_reveal(net, v1, uids=(0, 5), values=(1, 2))
     deadline = net.next_block() + 50
-    signed = [sign_commit(h, net.contract.address, net.dep.chain_id, CommitMessage(net.netuid, r.commit_hash, 1, deadline))
+    signed = [sign_commit(h, net.contract.address, net.chain_id, CommitMessage(net.netuid, r.commit_hash, 1, deadline))
               for h, r in ((v0, r0), (v1, r1))]
-    receipt = submit_commits(net.dep, signed + signed[:1], net.accounts[5])  # one replayed: skipped
+    receipt = submit_commits(net.client, signed + signed[:1], net.accounts[5])  # one replayed: skipped
     assert len(net.contract.events.WeightsCommitted().process_receipt(receipt, errors=DISCARD)) == 2
     mine_to(net, first_block_of_epoch(net, epoch(net, receipt.blockNumber) + 1))
     bad = Reveal(r1.hotkey, r1.netuid, r1.uids, r1.values, 0, b"\x01" * 32)
-    done = submit_reveals(net.dep, [r0, bad, r1], net.accounts[5])
+    done = submit_reveals(net.client, [r0, bad, r1], net.accounts[5])
     assert [e.args.hotkey for e in net.contract.events.WeightsSet().process_receipt(done, errors=DISCARD)] == [
         v0.address, v1.address]
     (rejected,) = net.contract.events.WeightsRejected().process_receipt(done, errors=DISCARD)

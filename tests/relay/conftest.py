@@ -20,8 +20,8 @@ RELAY_ACCOUNT = 6  # pays the relay's gas
 
 
 @pytest.fixture
-def net(w3, deployment, accounts, send):
-    return Net(w3, deployment, accounts, send)
+def net(w3, client, accounts):
+    return Net(w3, client, accounts)
 
 
 @pytest.fixture

@@ -144,7 +144,7 @@ def test_a_row_another_relay_already_posted_is_harmless(net, start_relay):
     relay = start_relay(RELAY_BATCH_DELAY_S=600)
     signed = net.sign(net.validators[0], net.row())
     receipt = relay.http.post("/v1/weights", json=as_json(signed)).json()
-    set_weights(net.dep, signed, net.accounts[7])  # a second relay got there first
+    set_weights(net.client, signed, net.accounts[7])  # a second relay got there first
     relay.kill9()
     relay = start_relay(RELAY_BATCH_DELAY_S=0)
     done = relay.wait_status(receipt["id"])
@@ -195,7 +195,7 @@ def test_commit_and_reveal_through_the_relay(net, start_relay):
     relay = start_relay()
     v = net.validators[0]
     reveal = Reveal(v.address, net.netuid, (1, 4), (7, 9), 0, _os.urandom(32))
-    commit = sign_commit(v, net.contract.address, net.dep.chain_id,
+    commit = sign_commit(v, net.contract.address, net.chain_id,
                          CommitMessage(net.netuid, reveal.commit_hash, 3, net.next_block() + 50))
     body = {"hotkey": v.address, "netuid": net.netuid, "commit_hash": "0x" + reveal.commit_hash.hex(), "nonce": 3,
             "deadline_block": commit.commit.deadline_block, "signature": "0x" + commit.signature.hex()}
