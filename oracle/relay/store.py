@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     nonce INTEGER NOT NULL,
     payload TEXT NOT NULL,
     status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,  -- transactions of this message that failed
     tx_hash TEXT,
     block INTEGER,
     reason TEXT,
@@ -174,7 +174,7 @@ class Store:
         with self._lock, self._tx():
             self._conn.execute("INSERT OR REPLACE INTO transactions VALUES (?, ?, ?, ?)", (tx_hash, account_nonce, raw, now))
             self._conn.executemany(
-                "UPDATE submissions SET status = 'sent', tx_hash = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                "UPDATE submissions SET status = 'sent', tx_hash = ?, updated_at = ? WHERE id = ?",
                 [(tx_hash, now, i) for i in ids],
             )
 
@@ -197,6 +197,15 @@ class Store:
                 "UPDATE submissions SET status = ?, block = ?, reason = ?, updated_at = ?,"
                 " tx_hash = CASE WHEN ? = 'queued' THEN NULL ELSE tx_hash END WHERE id = ?",
                 [(st.value, block, reason, now, st.value, i) for i, st, block, reason in outcomes],
+            )
+
+    def retry(self, outcomes: list[tuple[int, Status, int, str]]) -> None:
+        """Messages ``(id, QUEUED or FAILED, failed attempts, reason)`` whose transaction failed, in one commit."""
+        now = time.time()
+        with self._lock, self._tx():
+            self._conn.executemany(
+                "UPDATE submissions SET status = ?, attempts = ?, reason = ?, tx_hash = NULL, updated_at = ? WHERE id = ?",
+                [(st.value, attempts, reason, now, i) for i, st, attempts, reason in outcomes],
             )
 
     # ------------------------------------------------------------------ internals

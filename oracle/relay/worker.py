@@ -73,6 +73,9 @@ class Worker:
         batch = self.store.queued(kind, self.settings.batch_size)
         if not batch:
             return []
+        retried = [s for s in batch if s.attempts]
+        if retried:
+            return retried[:1]  # a message whose batch failed goes alone: it may be the cause
         full = len(batch) >= self.settings.batch_size
         if not full and time.time() - batch[0].received_at < self.settings.batch_delay_s:
             return []
@@ -88,16 +91,21 @@ class Worker:
             self._retry_or_fail(batch, str(exc))
             return
         self.store.mark_sent([s.id for s in batch], tx.tx_hash, tx.account_nonce, tx.raw)
-        self.chain.broadcast(tx.raw)
+        try:
+            self.chain.broadcast(tx.raw)
+        except ChainError as exc:
+            self._retry_or_fail(self.store.in_flight().get(tx.tx_hash, []), str(exc))
+            return
         self.metrics.batches.labels(kind.value).inc()
         log.info("sent %d %s message(s) in %s (account nonce %d)", len(batch), kind.value, tx.tx_hash, account_nonce)
 
     def _retry_or_fail(self, batch: list[Submission], reason: str) -> None:
+        """Back to the queue (alone next time), or failed once it failed ``max_attempts`` times alone."""
         outcomes = []
         for s in batch:
             status = Status.FAILED if s.attempts + 1 >= self.settings.max_attempts else Status.QUEUED
-            outcomes.append((s.id, status, None, reason[:500]))
-        self.store.settle(outcomes)
+            outcomes.append((s.id, status, s.attempts + 1, reason[:500]))
+        self.store.retry(outcomes)
         log.warning("batch of %d not sent: %s", len(batch), reason)
 
     # ------------------------------------------------------------------ following
@@ -119,7 +127,11 @@ class Worker:
         recorded = self.store.transaction(tx_hash)
         if recorded is not None and self.chain.mined_account_nonce() <= recorded[0]:
             log.info("re-broadcasting %s (not known to the node)", tx_hash)
-            self.chain.broadcast(recorded[1])
+            try:
+                self.chain.broadcast(recorded[1])
+            except ChainError as exc:
+                self._retry_or_fail(subs, str(exc))
+                return
             self.store.touch_transaction(tx_hash)
             return
         # Its account nonce went to another transaction: queue the messages again (the contract

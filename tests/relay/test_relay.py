@@ -222,3 +222,22 @@ def net_row_hash(uids, values) -> bytes:
     from contracts.test_weights import packed_hash
 
     return packed_hash(uids, values)
+
+
+def test_a_relay_out_of_gas_money_keeps_the_message_until_it_can_pay(w3, net, start_relay, accounts):
+    from conftest import RELAY_ACCOUNT
+
+    payer = accounts[RELAY_ACCOUNT].address
+    w3.provider.make_request("anvil_setBalance", [payer, "0x0"])
+    relay = start_relay(RELAY_BATCH_DELAY_S=0, RELAY_MAX_ATTEMPTS=10_000)
+    receipt = relay.http.post("/v1/weights", json=as_json(net.sign(net.validators[0], net.row()))).json()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = relay.http.get(f"/v1/submissions/{receipt['id']}").json()
+        if now["reason"]:
+            break
+        time.sleep(0.05)
+    assert now["status"] in ("queued", "sent") and "insufficient funds" in now["reason"].lower()
+    w3.provider.make_request("anvil_setBalance", [payer, hex(10**20)])
+    assert relay.wait_status(receipt["id"])["status"] == "landed"
+    assert len(weights_set(net, net.validators[0].address, 1)) == 1

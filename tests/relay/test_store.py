@@ -23,10 +23,12 @@ def test_store_is_wal_and_survives_reopen(tmp_path):
 
     again = Store(tmp_path / "q.db")
     (tx_hash, (s,)), = again.in_flight().items()
-    assert (tx_hash, s.digest, s.payload, s.attempts) == ("0xtx", "0x01", {"a": 1}, 1)
+    assert (tx_hash, s.digest, s.payload, s.attempts) == ("0xtx", "0x01", {"a": 1}, 0)
     assert again.transaction("0xtx")[:2] == (7, "0xraw")
     again.settle([(s.id, Status.QUEUED, None, "dropped")])
     assert [q.digest for q in again.queued(Kind.WEIGHTS, 10)] == ["0x01"] and again.get("0x01").tx_hash is None
+    again.retry([(s.id, Status.FAILED, 5, "reverted")])
+    assert (again.get("0x01").status, again.get("0x01").attempts) == (Status.FAILED, 5)
 
 
 def test_store_dedupes_by_digest_and_refuses_a_second_message_on_a_nonce(tmp_path):
