@@ -42,6 +42,21 @@ TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    # Weights rows and commits (contracts/interfaces/IWeights.sol; evmtensor.chain.weights).
+    "Weights": [
+        {"name": "netuid", "type": "uint16"},
+        {"name": "uids", "type": "bytes"},
+        {"name": "values", "type": "bytes"},
+        {"name": "versionKey", "type": "uint64"},
+        {"name": "nonce", "type": "uint64"},
+        {"name": "deadlineBlock", "type": "uint64"},
+    ],
+    "WeightsCommit": [
+        {"name": "netuid", "type": "uint16"},
+        {"name": "commitHash", "type": "bytes32"},
+        {"name": "nonce", "type": "uint64"},
+        {"name": "deadlineBlock", "type": "uint64"},
+    ],
 }
 
 

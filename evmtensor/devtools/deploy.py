@@ -29,7 +29,7 @@ __all__ = ["DEPLOY_ORDER", "create_address", "deploy_protocol", "ensure_deployed
 
 log = logging.getLogger(__name__)
 
-DEPLOY_ORDER = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews")
+DEPLOY_ORDER = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews", "Weights")
 _ROLE_OF = {"TaoToken": "tao", "SubnetRegistry": "subnets", "NeuronRegistry": "neurons",
             "StakingPools": "pools", "Emission": "emission"}
 
