@@ -26,8 +26,8 @@ def _pending_total(net) -> int:
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(4), suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(plan=st.lists(epoch_plan, min_size=2, max_size=4))
+@settings(max_examples=examples(2), suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(plan=st.lists(epoch_plan, min_size=2, max_size=3))
 def test_paid_plus_carried_equals_accrued(w3, client, accounts, plan):
     snap_id = w3.provider.make_request("evm_snapshot", [])["result"]
     try:
@@ -38,7 +38,7 @@ def test_paid_plus_carried_equals_accrued(w3, client, accounts, plan):
 
 def _run(net, plan):
     emission = net.client.contract("Emission")
-    drained_total = credited_total = burned_total = 0
+    drained_total = credited_total = burned_total = dust_total = 0
     for action, incentive, dividends in plan:
         snap = net.open()
         if action == "skip":
@@ -70,6 +70,9 @@ def _run(net, plan):
         drained_total += drained
         credited_total += sum(credits)
         burned_total += expected.burned
+        dust_total += expected.dust
     released = net.pools.functions.releasedEmission(net.netuid).call()
-    # Every drained unit was credited, burned, or is floor dust still held as released.
-    assert drained_total == credited_total + burned_total + released
+    # Every drained unit was credited, or burned, or is floor dust: the last two stay released,
+    # drained and owned by nobody (spec 2.8.3 and 6.3.5).
+    assert drained_total == credited_total + released
+    assert released == burned_total + dust_total
