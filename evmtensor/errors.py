@@ -9,7 +9,9 @@ Hierarchy::
     │   ├── ContractRevert     a named custom error decoded from a revert (name, args)
     │   └── DeploymentError    nothing deployed where a deployment file points
     ├── WalletError            (evmtensor.wallet) keys, keystores, passwords
-    └── ProtocolError          (evmtensor.protocol) signed HTTP between neurons
+    ├── ProtocolError          (evmtensor.protocol) signed HTTP between neurons
+    └── YumaError              (oracle.yuma) the Yuma Consensus engine
+        └── YumaInputError     bad epoch input (also a ValueError); ``field`` names it
 """
 
 from __future__ import annotations

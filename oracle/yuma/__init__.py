@@ -3,16 +3,16 @@
 Public API::
 
     from oracle.yuma import EpochInputs, YumaParams, SparseMatrix, run_epoch, encode_epoch, epoch_hash
-    result = run_epoch(inputs)              # mode="exact": subtensor's fixed-point, deterministic
+    result = run_epoch(inputs)              # YumaMode.EXACT: subtensor's fixed point, deterministic
     digest = epoch_hash(inputs, result)     # keccak-256 of the canonical encoding
 
-Exceptions: ``YumaError`` is the root; bad input raises ``YumaInputError`` (a ``ValueError``)
+Exceptions: ``YumaError`` (an ``evmtensor.errors.EvmTensorError``) is the root; bad input raises ``YumaInputError`` (a ``ValueError``)
 whose ``field`` names the offending input.
 """
 from .encoding import encode_epoch, epoch_hash
 from .epoch import EpochResult, run_epoch
 from .errors import YumaError, YumaInputError
-from .inputs import EpochInputs, SimQuirks, SparseMatrix, YumaParams, YumaVersion, max_upscale_u16
+from .inputs import EpochInputs, SimQuirks, SparseMatrix, YumaMode, YumaParams, YumaVersion, max_upscale_u16
 from .replay import Replay, replay_file, replay_sim, replay_subtensor
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SparseMatrix",
     "YumaError",
     "YumaInputError",
+    "YumaMode",
     "YumaParams",
     "YumaVersion",
     "encode_epoch",

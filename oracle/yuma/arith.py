@@ -1,11 +1,19 @@
 """The two arithmetic back-ends the epoch is written against: exact (I32F32 bits) and float64.
 
-Both expose the same operations, so the epoch driver is written once:
+Both implement the ``Arithmetic`` protocol, so the epoch driver is written once and never
+asks which back-end it holds:
 
 - ``ExactOps``: values are int64 I32F32 bits; every operation rounds exactly as subtensor
   does (see ``fixed``). No float is touched. This is what validators sign.
 - ``FloatOps``: values are float64; the same formulas without rounding, for research. It can
-  add the simulation's 1e-6 epsilon in the normalisations it names.
+  add the simulation's 1e-6 epsilon in the normalisations it names. Stored u16 cells are read
+  the chain's way (floored to I32F32), so that on chain inputs, fed the chain's u16 bonds each
+  epoch, Yuma 3 agrees with exact mode to ~1e-8 over many epochs. The original path (Yuma 1/2)
+  does not: the chain's chained floors (column normalise, EMA, max-upscale) shave about one u16
+  step per epoch off untouched bonds, which float mode does not reproduce (~3e-4 in dividends
+  after 40 epochs).
+
+``backend_for(YumaMode.EXACT)`` returns the back-end of a mode.
 
 Shapes: vectors are ``(n,)``; matrices are ``(V, n)`` blocks of validator rows (absent
 entries hold 0). Sums over rows/columns are exact in ExactOps (int64, values <= 2^34, at most
@@ -13,20 +21,61 @@ entries hold 0). Sums over rows/columns are exact in ExactOps (int64, values <= 
 """
 from __future__ import annotations
 
+from typing import Any, Optional, Protocol, runtime_checkable
+
 import numpy as np
 
 from . import fixed as fx
+from .inputs import YumaMode
 
-__all__ = ["ExactOps", "FloatOps", "ops_for"]
+__all__ = ["Arithmetic", "ExactOps", "FloatOps", "backend_for"]
+
+
+@runtime_checkable
+class Arithmetic(Protocol):
+    """What the epoch needs from a number system. ``Num`` is an I32F32 int or a float.
+
+    ``override`` arguments are the simulation's exact float hyper-parameters (float mode only).
+    """
+
+    mode: YumaMode
+    dtype: type
+    one: Any  # the number 1
+    zero: Any
+    half: Any  # the number 1/2
+
+    def u16_param(self, v: int, override: Optional[float] = None) -> Any: ...
+    def ema_alpha(self, bma_millionths: int, override: Optional[float] = None) -> Any: ...
+    def steepness(self, steep: int, override: Optional[float] = None) -> Any: ...
+    def stake(self, raw: np.ndarray, zeroed: np.ndarray) -> np.ndarray: ...
+    def normalize(self, x, eps: float = 0.0) -> np.ndarray: ...
+    def row_normalize(self, w: np.ndarray, eps: float = 0.0) -> np.ndarray: ...
+    def col_normalize(self, m: np.ndarray, eps: float = 0.0) -> np.ndarray: ...
+    def col_normalize_u16(self, b: np.ndarray) -> np.ndarray: ...
+    def col_max_upscale(self, m: np.ndarray) -> np.ndarray: ...
+    def from_u16_int(self, v: np.ndarray) -> np.ndarray: ...
+    def from_u16_proportion(self, v: np.ndarray) -> np.ndarray: ...
+    def bonds_proportion(self, b: np.ndarray) -> np.ndarray: ...
+    def stored_proportion(self, vals: np.ndarray, u16: np.ndarray) -> np.ndarray: ...
+    def next_state(self, bonds_u16, proportions): ...
+    def mul(self, a, b) -> np.ndarray: ...
+    def mul_signed(self, a, b) -> np.ndarray: ...
+    def div(self, a, b) -> np.ndarray: ...
+    def sigmoid(self, x: np.ndarray) -> np.ndarray: ...
+    def to_u16(self, x) -> np.ndarray: ...
+    def amounts(self, x: np.ndarray, emission: int) -> list[int]: ...
+    def to_float(self, x) -> np.ndarray: ...
+    def is_zero(self, x) -> bool: ...
 
 
 class ExactOps:
     """I32F32 emulation on int64 bits."""
 
-    name = "exact"
+    mode = YumaMode.EXACT
     dtype = np.int64
     one = fx.ONE
     zero = 0
+    half = fx.HALF
 
     def u16_param(self, v: int, override=None) -> int:
         return fx.fx_ratio(int(v), 65535)
@@ -54,6 +103,11 @@ class ExactOps:
     def col_normalize(self, m: np.ndarray, eps: float = 0.0) -> np.ndarray:
         return fx.fx_div(m, m.sum(axis=0, keepdims=True))
 
+    def col_normalize_u16(self, b: np.ndarray) -> np.ndarray:
+        # Stored u16 bonds as I32F32 are v << 32; dividing the integers keeps the column sums
+        # in range and gives the same quotient (the common 2^32 cancels).
+        return fx.fx_div(b, b.sum(axis=0, keepdims=True))
+
     def col_max_upscale(self, m: np.ndarray) -> np.ndarray:
         return fx.fx_div(m, m.max(axis=0, keepdims=True) if m.size else m)
 
@@ -62,6 +116,15 @@ class ExactOps:
 
     def from_u16_proportion(self, v: np.ndarray) -> np.ndarray:
         return fx.fx_from_u16_proportion(v)
+
+    def bonds_proportion(self, b: np.ndarray) -> np.ndarray:
+        return fx.fx_from_u16_proportion(b)  # exact mode only ever holds u16 bonds
+
+    def stored_proportion(self, vals: np.ndarray, u16: np.ndarray) -> np.ndarray:
+        return np.asarray(u16, np.float64) / 65535.0  # what the chain's cells say
+
+    def next_state(self, bonds_u16, proportions):
+        return bonds_u16
 
     mul = staticmethod(fx.fx_mul)
     mul_signed = staticmethod(fx.fx_mul_signed)
@@ -90,10 +153,11 @@ class ExactOps:
 class FloatOps:
     """float64 transcription of the same formulas (research mode)."""
 
-    name = "float"
+    mode = YumaMode.FLOAT
     dtype = np.float64
     one = 1.0
     zero = 0.0
+    half = 0.5
 
     def u16_param(self, v: int, override=None) -> float:
         return float(override) if override is not None else v / 65535.0
@@ -123,6 +187,9 @@ class FloatOps:
         s = m.sum(axis=0, keepdims=True)
         return np.where(s != 0, m / np.where(s != 0, s + eps, 1.0), m)
 
+    def col_normalize_u16(self, b: np.ndarray) -> np.ndarray:
+        return self.col_normalize(np.asarray(b, np.float64))
+
     def col_max_upscale(self, m: np.ndarray) -> np.ndarray:
         mx = m.max(axis=0, keepdims=True) if m.size else m
         return np.where(mx != 0, m / np.where(mx != 0, mx, 1.0), m)
@@ -131,7 +198,22 @@ class FloatOps:
         return np.asarray(v, np.float64)
 
     def from_u16_proportion(self, v: np.ndarray) -> np.ndarray:
-        return np.asarray(v, np.float64) / 65535.0
+        # Read a stored cell as the chain does (u16_proportion_to_fixed): floor(v 2^32 / 65535)
+        # / 2^32, just below v / 65535 for 0 < v < 65535. That gap decides on which side of a
+        # u16 step the next stored bond falls (a decaying 0.9 v lands exactly on one), so
+        # reading v / 65535 instead drifts from exact mode by 1e-4 within 40 epochs. The
+        # value has at most 33 significant bits: exact in float64.
+        return fx.to_float(fx.fx_from_u16_proportion(v))
+
+    def bonds_proportion(self, b: np.ndarray) -> np.ndarray:
+        """Stored u16 cells as proportions; a float bond state is one already."""
+        return b if b.dtype.kind == "f" else self.from_u16_proportion(b)
+
+    def stored_proportion(self, vals: np.ndarray, u16: np.ndarray) -> np.ndarray:
+        return np.asarray(vals, np.float64)  # the unrounded state
+
+    def next_state(self, bonds_u16, proportions):
+        return proportions
 
     @staticmethod
     def mul(a, b):
@@ -169,9 +251,9 @@ def _i64f64_bits(s) -> int:
     return (num << 64) // den
 
 
-def ops_for(mode: str):
-    if mode == "exact":
-        return ExactOps()
-    if mode == "float":
-        return FloatOps()
-    raise ValueError(mode)
+_BACKENDS = {YumaMode.EXACT: ExactOps, YumaMode.FLOAT: FloatOps}
+
+
+def backend_for(mode: YumaMode) -> Arithmetic:
+    """A fresh back-end for ``mode``."""
+    return _BACKENDS[YumaMode(mode)]()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arith import Arithmetic
 from .inputs import YumaVersion
 
 __all__ = ["BondContext", "yuma3_bonds", "original_bonds"]
@@ -19,7 +20,7 @@ __all__ = ["BondContext", "yuma3_bonds", "original_bonds"]
 
 @dataclass
 class BondContext:
-    ops: object
+    ops: Arithmetic
     rows: np.ndarray  # (V,)
     active_stake: np.ndarray  # (n,)
     incentive: np.ndarray  # (n,)
@@ -33,8 +34,7 @@ def _liquid_alpha(ops, wb, b, consensus, steep, alpha_low, alpha_high) -> np.nda
     buy = np.clip(wb - consensus[None, :], 0, one)
     sell = np.clip(b - wb, 0, one)
     diff = np.where(wb >= b, buy, sell)
-    half = one // 2 if isinstance(one, int) else 0.5
-    sigma = ops.sigmoid(ops.mul_signed(steep, diff - half))
+    sigma = ops.sigmoid(ops.mul_signed(steep, diff - ops.half))
     alpha = alpha_low + ops.mul(sigma, alpha_high - alpha_low)
     return np.clip(alpha, alpha_low, alpha_high)
 
@@ -42,7 +42,7 @@ def _liquid_alpha(ops, wb, b, consensus, steep, alpha_low, alpha_high) -> np.nda
 def yuma3_bonds(ctx: BondContext, wb, wb_present, b_prev, params, quirks):
     """Yuma 3: ``B' = EMA(Wb, B)`` per pair, dividends ``normalize(A * (col_norm(B') I))``."""
     ops = ctx.ops
-    b = b_prev if b_prev.dtype.kind == "f" and ops.name == "float" else ops.from_u16_proportion(b_prev)
+    b = ops.bonds_proportion(b_prev)
     liquid = params.liquid_alpha and not quirks.first_epoch and bool(np.any(ctx.consensus != 0))
     if liquid:
         steep = ops.steepness(params.alpha_sigmoid_steepness, quirks.alpha_sigmoid_steepness)
@@ -71,9 +71,7 @@ def original_bonds(ctx: BondContext, wb, b_prev, params, quirks):
     ops = ctx.ops
     # Simulation quirk: its Yuma 2 never column-normalises and stores the EMA as it is.
     raw = quirks.yuma2_unnormalised and params.version == YumaVersion.YUMA2
-    b = b_prev.astype(np.float64) if ops.name == "float" else ops.from_u16_int(b_prev)
-    if not raw:
-        b = _col_normalize_stored(ops, b_prev, b)
+    b = ops.from_u16_int(b_prev) if raw else ops.col_normalize_u16(b_prev)
     a = ctx.active_stake[ctx.rows]
     delta = ops.col_normalize(ops.mul(wb, a[:, None]), 0.0 if raw else ctx.eps)
     if params.version == YumaVersion.YUMA1 or (raw and quirks.first_epoch):
@@ -89,10 +87,3 @@ def original_bonds(ctx: BondContext, wb, b_prev, params, quirks):
     dividends = ops.normalize(d, ctx.eps)
     stored = new if quirks.yuma2_unnormalised else ops.col_max_upscale(new)
     return new, stored, dividends
-
-
-def _col_normalize_stored(ops, b_prev, b):
-    """Column-normalise stored bonds; exact u16 storage divides the integers (2^32 cancels)."""
-    if ops.name == "exact":
-        return ops.div(b_prev, b_prev.sum(axis=0, keepdims=True))
-    return ops.col_normalize(b)

@@ -14,11 +14,12 @@ import click
 from .encoding import epoch_hash
 from .errors import YumaInputError
 from .explain import explain as _explain
+from .inputs import YumaMode
 from .replay import Replay, replay_file
 
 __all__ = ["main", "result_json"]
 
-_mode = click.option("--mode", type=click.Choice(["exact", "float"]), default=None,
+_mode = click.option("--mode", type=click.Choice([m.value for m in YumaMode]), default=None,
                      help="exact (default; subtensor's fixed point) or float (float64 research mode).")
 _sim = click.option("--sim", is_flag=True, help="FILE is in the yuma_vectors/sim format.")
 _quirks = click.option("--quirks/--no-quirks", default=True, show_default=True,
@@ -42,7 +43,7 @@ def result_json(replay: Replay) -> dict:
             "u16": {**{key: [int(x) for x in val] for key, val in res.u16.items()},
                     "bonds": _matrix(res.bonds_u16, int)},
         }
-        if res.mode == "exact":
+        if res.mode is YumaMode.EXACT:
             entry["epoch_hash"] = "0x" + epoch_hash(inp, res).hex()
         epochs.append(entry)
     return {"epochs": epochs}
@@ -66,7 +67,7 @@ def main() -> None:
 def run(file: str, mode: Optional[str], sim: bool, quirks: bool) -> None:
     """Replay the epoch sequence in FILE and print every epoch's outputs as JSON."""
     try:
-        replay = replay_file(file, mode, sim, quirks)
+        replay = replay_file(file, mode and YumaMode(mode), sim, quirks)
         click.echo(json.dumps(result_json(replay)))
     except YumaInputError as exc:
         _fail(exc)
@@ -82,7 +83,7 @@ def run(file: str, mode: Optional[str], sim: bool, quirks: bool) -> None:
 def explain(file: str, epoch: int, uid: int, mode: Optional[str], sim: bool, quirks: bool) -> None:
     """Explain in words why UID got what it got in EPOCH."""
     try:
-        replay = replay_file(file, mode, sim, quirks)
+        replay = replay_file(file, mode and YumaMode(mode), sim, quirks)
         if not 0 <= epoch < len(replay.results):
             raise YumaInputError("--epoch", f"must be in [0, {len(replay.results)})")
         click.echo(_explain(replay.inputs[epoch], replay.results[epoch], uid))

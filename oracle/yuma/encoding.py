@@ -37,7 +37,7 @@ import numpy as np
 from .arith import _i64f64_bits
 from .epoch import EpochResult
 from .errors import YumaInputError
-from .inputs import EpochInputs, SparseMatrix
+from .inputs import EpochInputs, SparseMatrix, YumaMode
 
 __all__ = ["encode_epoch", "epoch_hash", "ENCODING_VERSION"]
 
@@ -108,7 +108,7 @@ def _outputs(result: EpochResult) -> bytes:
 
 def encode_epoch(inputs: EpochInputs, result: EpochResult) -> bytes:
     """The canonical bytes of an epoch (layout in the module docstring)."""
-    if result.mode != "exact":
+    if result.mode is not YumaMode.EXACT:
         raise YumaInputError("result.mode", "only exact-mode results have a canonical encoding")
     if not (inputs.weights.is_u16 and inputs.bonds.is_u16):
         raise YumaInputError("inputs", "weights and bonds must be u16 storage")

@@ -1,9 +1,10 @@
 """The epoch driver: ``run_epoch(inputs, mode) -> EpochResult`` (spec section 4, in order).
 
-``mode="exact"`` (default) emulates subtensor's fixed-point arithmetic with integers and is
+``YumaMode.EXACT`` (default) emulates subtensor's fixed-point arithmetic with integers and is
 bit-for-bit deterministic: the same inputs give the same result on every machine, whatever
-the thread count (no BLAS, no float). ``mode="float"`` runs the same formulas in float64 and
-may switch on the simulation's quirks (``SimQuirks``).
+the thread count (no BLAS, no float). ``YumaMode.FLOAT`` runs the same formulas in float64 and
+may switch on the simulation's quirks (``SimQuirks``). The mode picks an ``Arithmetic``
+back-end; nothing below asks which one it got.
 
 Result invariants: incentive and dividends are each normalised (sum 1) or all zero, and
 non-negative; a UID without active stake has no dividend; ``bonds_u16`` follows the chain's
@@ -18,9 +19,9 @@ import numpy as np
 
 from . import bonds as _bonds
 from . import consensus as _cons
-from .arith import ops_for
+from .arith import Arithmetic, backend_for
 from .errors import YumaInputError
-from .inputs import EpochInputs, SimQuirks, SparseMatrix, YumaVersion
+from .inputs import EpochInputs, SimQuirks, SparseMatrix, YumaMode, YumaVersion, parse_mode
 from .masks import prepare
 
 __all__ = ["EpochResult", "run_epoch"]
@@ -32,7 +33,7 @@ _NO_QUIRKS = SimQuirks()
 class EpochResult:
     """Outputs of one epoch. Float vectors are per UID; ``u16`` holds what the chain stores."""
 
-    mode: str
+    mode: YumaMode
     stake_weight: np.ndarray
     active: np.ndarray
     validator_permits: np.ndarray  # new permits (read by the next epoch)
@@ -45,17 +46,17 @@ class EpochResult:
     emission: tuple
     u16: dict  # stake_weight, consensus, incentive, dividends, validator_trust -> int arrays
     bonds: SparseMatrix  # stored bonds as proportions of 65535 (float values)
-    bonds_u16: SparseMatrix  # stored bonds, u16 (exact mode: the chain's cells)
-    next_bonds: SparseMatrix  # the state to feed to the next epoch in this mode
+    bonds_u16: SparseMatrix  # stored bonds, u16: what the chain writes (feed it on chain replays)
+    # The state to feed to the next epoch in this mode: the u16 cells in exact mode, the
+    # unrounded float state in float mode (the simulation keeps bonds that way).
+    next_bonds: SparseMatrix
     detail: dict = field(default_factory=dict, repr=False)  # intermediate matrices for explain
 
 
-def _check(inputs: EpochInputs, mode: str, quirks: SimQuirks) -> None:
+def _check(inputs: EpochInputs, mode: YumaMode, quirks: SimQuirks) -> None:
     if not isinstance(inputs, EpochInputs):
         raise YumaInputError("inputs", "must be an EpochInputs")
-    if mode not in ("exact", "float"):
-        raise YumaInputError("mode", f"must be 'exact' or 'float', got {mode!r}")
-    if mode == "exact":
+    if mode is YumaMode.EXACT:
         if quirks != _NO_QUIRKS:
             raise YumaInputError("quirks", "simulation quirks need mode='float'")
         if not inputs.weights.is_u16:
@@ -64,11 +65,13 @@ def _check(inputs: EpochInputs, mode: str, quirks: SimQuirks) -> None:
             raise YumaInputError("bonds", "exact mode needs stored u16 bonds")
 
 
-def run_epoch(inputs: EpochInputs, mode: str = "exact", quirks: Optional[SimQuirks] = None) -> EpochResult:
+def run_epoch(inputs: EpochInputs, mode: YumaMode | str = YumaMode.EXACT,
+              quirks: Optional[SimQuirks] = None) -> EpochResult:
     """Run one Yuma Consensus epoch. Raises ``YumaInputError`` on bad input."""
     quirks = quirks or _NO_QUIRKS
+    mode = parse_mode(mode)
     _check(inputs, mode, quirks)
-    ops = ops_for(mode)
+    ops = backend_for(mode)
     params = inputs.params
     eps = 1e-6 if quirks.epsilon else 0.0
     prep = prepare(inputs, ops, quirks)
@@ -127,7 +130,7 @@ def _sim_grid(consensus: np.ndarray) -> np.ndarray:
     return (grid / np.float32(65535)).astype(np.float64)
 
 
-def _split_emission(ops, incentive, dividends, prep, emission: int):
+def _split_emission(ops: Arithmetic, incentive, dividends, prep, emission: int):
     """Spec 4.11: server/validator/combined shares of the epoch's emission, floored to rao."""
     combined = incentive + dividends
     total = combined.sum()
@@ -142,8 +145,8 @@ def _split_emission(ops, incentive, dividends, prep, emission: int):
             tuple(ops.amounts(combined_n, emission)))
 
 
-def _store_bonds(ops, inputs: EpochInputs, prep, stored: np.ndarray):
-    """Apply the row storage rule and build float / u16 / next-state matrices.
+def _store_bonds(ops: Arithmetic, inputs: EpochInputs, prep, stored: np.ndarray):
+    """Apply the row storage rule and build proportion / u16 / next-state matrices.
 
     New permit: the row is this epoch's bonds (empty outside the validator block); permit
     lost: empty; otherwise the stored row is left untouched.
@@ -158,22 +161,19 @@ def _store_bonds(ops, inputs: EpochInputs, prep, stored: np.ndarray):
     old_counts = np.diff(old.indptr)
     keep = np.repeat(untouched, old_counts)
     new_u16 = ops.to_u16(new_vals).astype(np.int64)
-    new_state = new_vals.astype(np.float64) if ops.name == "float" else None
+    new_prop = ops.stored_proportion(new_vals, new_u16)
     if keep.any():  # merge the untouched rows in (rare: stale bonds of never-permitted UIDs)
         counts += np.where(untouched, old_counts, 0)
         old_vals = old.values[keep]
         old_u16 = old_vals if old.is_u16 else ops.to_u16(old_vals)
-        old_state = old_vals / 65535.0 if old.is_u16 else old_vals
+        old_prop = old_vals / 65535.0 if old.is_u16 else old_vals
         uids = np.concatenate([prep.rows[k], np.repeat(np.arange(n), old_counts)[keep]])
         order = np.argsort(uids, kind="stable")  # disjoint rows, each part row-sorted
         cols = np.concatenate([cols, old.indices[keep]])[order]
         new_u16 = np.concatenate([new_u16, old_u16]).astype(np.int64)[order]
-        if new_state is not None:
-            new_state = np.concatenate([new_state, old_state])[order]
+        new_prop = np.concatenate([new_prop, old_prop])[order]
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
     bonds_u16 = SparseMatrix(n, indptr, cols.astype(np.int64), new_u16)
-    if ops.name == "exact":
-        return SparseMatrix(n, indptr, bonds_u16.indices, new_u16 / 65535.0), bonds_u16, bonds_u16
-    state = SparseMatrix(n, indptr, bonds_u16.indices, new_state)
-    return state, bonds_u16, state
+    proportions = SparseMatrix(n, indptr, bonds_u16.indices, np.asarray(new_prop, np.float64))
+    return proportions, bonds_u16, ops.next_state(bonds_u16, proportions)

@@ -1,18 +1,21 @@
-"""Errors raised by the Yuma engine.
+"""Errors raised by the Yuma engine, under the project's one root (``evmtensor.errors``).
 
 Hierarchy::
 
-    YumaError(Exception)
-    └── YumaInputError(YumaError, ValueError)   bad epoch input; ``field`` names the culprit
+    EvmTensorError
+    └── YumaError
+        └── YumaInputError(YumaError, ValueError)   bad epoch input; ``field`` names the culprit
 
 Only the CLI turns these into exit codes; library code never exits.
 """
 from __future__ import annotations
 
+from evmtensor.errors import EvmTensorError
+
 __all__ = ["YumaError", "YumaInputError"]
 
 
-class YumaError(Exception):
+class YumaError(EvmTensorError):
     """Root of every error the Yuma engine raises on purpose."""
 
 

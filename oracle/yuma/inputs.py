@@ -23,6 +23,7 @@ import numpy as np
 from .errors import YumaInputError
 
 __all__ = [
+    "YumaMode",
     "YumaVersion",
     "YumaParams",
     "SparseMatrix",
@@ -32,6 +33,22 @@ __all__ = [
 ]
 
 U16_MAX = 65535
+
+
+class YumaMode(enum.StrEnum):
+    """Which arithmetic the epoch runs in (a ``str`` enum: ``YumaMode("exact")`` parses a flag)."""
+
+    EXACT = "exact"  # subtensor's I32F32 fixed point, bit for bit: what validators sign
+    FLOAT = "float"  # float64, the same formulas unrounded: research and the simulation's quirks
+
+
+def parse_mode(mode: "YumaMode | str") -> YumaMode:
+    """``mode`` as a ``YumaMode``; ``YumaInputError("mode")`` for anything else."""
+    try:
+        return YumaMode(mode)
+    except ValueError:
+        choices = " or ".join(repr(m.value) for m in YumaMode)
+        raise YumaInputError("mode", f"must be {choices}, got {mode!r}") from None
 
 
 class YumaVersion(enum.IntEnum):

@@ -10,7 +10,11 @@ Two formats (see ``yuma_vectors/README.md``):
   validator holds a permit from the start; weights are the given floats (every server entry
   present); the simulation's quirks are on unless asked otherwise (float mode only).
 
-Bonds (and permits) are carried from epoch to epoch in the chosen mode's representation.
+Bonds (and permits) are carried from epoch to epoch as the chain would carry them: a
+subtensor-format replay feeds every epoch the u16 cells the previous one stored, in both
+modes (so float mode drifts from exact mode only by float rounding, not by keeping bonds the
+chain would have floored); a simulation replay keeps the mode's own state (float mode: the
+simulation's unrounded float bonds).
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ import numpy as np
 
 from .epoch import EpochResult, run_epoch
 from .errors import YumaInputError
-from .inputs import EpochInputs, SimQuirks, SparseMatrix, YumaParams, YumaVersion, max_upscale_u16
+from .inputs import (EpochInputs, SimQuirks, SparseMatrix, YumaMode, YumaParams, YumaVersion, max_upscale_u16,
+                     parse_mode)
 
 __all__ = ["Replay", "load_json", "replay_subtensor", "replay_sim", "replay_file"]
 
@@ -139,7 +144,7 @@ def _set_rows(epoch: dict, k: int, n: int) -> list[tuple[int, list[int], list[in
     return out
 
 
-def replay_subtensor(doc: dict, mode: str = "exact") -> Replay:
+def replay_subtensor(doc: dict, mode: YumaMode | str = YumaMode.EXACT) -> Replay:
     """Replay a ``subtensor_tests`` file on its block schedule."""
     n = int(_num(_get(doc, "n"), "n", 1, 65536))
     stake = _stake(_get(doc, "stake_raw"), n, "stake_raw")
@@ -157,7 +162,7 @@ def replay_subtensor(doc: dict, mode: str = "exact") -> Replay:
         inp = EpochInputs(stake, w, reg, last_update.copy(), state["permits"], state["bonds"], block,
                           params, EMISSION, None, last_tempo)
         res = run_epoch(inp, mode)
-        state.update(bonds=res.next_bonds, permits=res.validator_permits)
+        state.update(bonds=res.bonds_u16, permits=res.validator_permits)  # the chain stores u16
         return inp, res
 
     run(2, 1)  # setup epoch: permits only
@@ -227,10 +232,10 @@ def _sim_weights(rows: Any, v: int, s: int, k: int, as_u16: bool) -> SparseMatri
     return SparseMatrix.from_dense(dense, present, name)
 
 
-def replay_sim(doc: dict, mode: Optional[str] = None, quirks: bool = True) -> Replay:
+def replay_sim(doc: dict, mode: Optional[YumaMode | str] = None, quirks: bool = True) -> Replay:
     """Replay a ``sim/`` file; quirks (float mode only) reproduce the simulation's numbers."""
-    mode = mode or ("float" if quirks else "exact")
-    if quirks and mode != "float":
+    mode = parse_mode(mode or (YumaMode.FLOAT if quirks else YumaMode.EXACT))
+    if quirks and mode is not YumaMode.FLOAT:
         raise YumaInputError("mode", "the simulation's quirks need --mode float")
     params, exact, v, s = _params_sim(doc)
     n = v + s
@@ -241,7 +246,7 @@ def replay_sim(doc: dict, mode: Optional[str] = None, quirks: bool = True) -> Re
     for k, epoch in enumerate(epochs):
         st = _stake(_get(epoch, "stakes", f"epochs[{k}]."), v, f"epochs[{k}].stakes")
         stake = np.concatenate([st, np.zeros(s, st.dtype)])
-        w = _sim_weights(_get(epoch, "weights", f"epochs[{k}]."), v, s, k, mode == "exact")
+        w = _sim_weights(_get(epoch, "weights", f"epochs[{k}]."), v, s, k, mode is YumaMode.EXACT)
         reset = epoch.get("bonds_reset_column")
         if reset is not None:
             state["bonds"] = _drop_column(state["bonds"], v + int(_num(reset, f"epochs[{k}].bonds_reset_column", 0, s - 1)))
@@ -255,10 +260,10 @@ def replay_sim(doc: dict, mode: Optional[str] = None, quirks: bool = True) -> Re
     return Replay(inputs, results, n)
 
 
-def replay_file(path: str, mode: Optional[str] = None, sim: bool = False, quirks: bool = True) -> Replay:
+def replay_file(path: str, mode: Optional[YumaMode | str] = None, sim: bool = False, quirks: bool = True) -> Replay:
     doc = load_json(path)
     if not isinstance(doc, dict):
         raise YumaInputError("FILE", "top level must be an object")
     if sim:
         return replay_sim(doc, mode, quirks)
-    return replay_subtensor(doc, mode or "exact")
+    return replay_subtensor(doc, mode or YumaMode.EXACT)
