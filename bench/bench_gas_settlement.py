@@ -51,10 +51,12 @@ class Subnet:
         self.validators = [Account.create() for _ in range(VALIDATORS)]
         for hk in self.validators:
             register_neuron(client, self.netuid, accounts[2], hk)
-        for i in range(uids - 1 - VALIDATORS):
-            register_neuron(client, self.netuid, accounts[3 + i % 5], Account.create())
+        self.miners = [Account.create() for _ in range(uids - 1 - VALIDATORS)]
+        for i, hk in enumerate(self.miners):
+            register_neuron(client, self.netuid, accounts[3 + i % 5], hk)
+        self.keys = [None, *self.validators, *self.miners]  # by UID (the owner hotkey does not sign)
         for i, hk in enumerate(self.validators):
-            actions.stake(client, self.netuid, accounts[2], hk.address, (5 + i) * 10**9)
+            actions.stake(client, self.netuid, accounts[2], hk.address, (2000 + 100 * i) * 10**9)
         self.rng = random.Random(11)
         self.nonce = 0
 
@@ -86,13 +88,15 @@ class Subnet:
 
         snap = parse_opened(client.events(receipt, "EpochSettlement", "EpochOpened")[0])
         result, _, _ = compute_result(client, snap)
-        ranked = sorted(range(VALIDATORS), key=lambda v: -snap.neurons[v + 1].stake)
+        # The largest stakes of the validator set sign until the quorum (miners hold stake too
+        # once paid, and are in the set when among the top maxValidators).
+        members = [m for m in snap.neurons[1:] if m.stake >= snap.validator_threshold]
         atts, signed = [], 0
-        for v in ranked:
-            if signed * 3 >= snap.validator_stake * 2 + 3:
+        for m in sorted(members, key=lambda m: -m.stake):
+            if signed * 65535 >= snap.validator_stake * 43690:
                 break
-            atts.append(sign_result(client, self.validators[v], v + 1, result))
-            signed += snap.neurons[v + 1].stake
+            atts.append(sign_result(client, self.keys[m.uid], m.uid, result))
+            signed += m.stake
         out = settle(client, result, snap, atts, self.accounts[9], gas=29_000_000)
         return receipt["gasUsed"], out["gasUsed"], len(atts)
 

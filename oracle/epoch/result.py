@@ -17,7 +17,7 @@ from eth_utils import keccak, to_checksum_address
 from evmtensor.chain.client import ChainClient
 from evmtensor.chain.typed_data import recover_typed, sign_typed
 from evmtensor.chain.weights import pack_u16
-from oracle.yuma import EpochInputs, EpochResult, epoch_hash, run_epoch
+from oracle.yuma import EpochInputs, EpochResult, YumaMode, epoch_hash, run_epoch
 
 from .inputs import build_epoch_inputs, encode_bonds
 from .snapshot import EpochSnapshot, find_opened
@@ -72,7 +72,7 @@ def compute_result(client: ChainClient, snap: EpochSnapshot | None = None, *, ne
     if snap is None:
         snap = find_opened(client, netuid)
     inputs = build_epoch_inputs(client, snap)
-    out = run_epoch(inputs, mode="exact")
+    out = run_epoch(inputs, mode=YumaMode.EXACT)
     result = SettlementResult(
         snap.netuid, snap.epoch, snap.snapshot_block, epoch_hash(inputs, out),
         tuple(int(v) for v in out.u16["incentive"]), tuple(int(v) for v in out.u16["dividends"]),
