@@ -7,7 +7,8 @@ oracle.relay`` (uvicorn, SQLite WAL with synchronous=FULL), pre-signs the rows (
 then posts them from ``--clients`` concurrent HTTP clients (each owning some validators, posting
 their rows in nonce order). Prints: signing rate, acknowledgement rate (each ack means the row
 was checked against the chain and fsync'd), acknowledgement latency percentiles, and the rate at
-which rows landed on chain (batched by the worker, Anvil automining).
+which rows landed on chain (batched by the worker, Anvil automining), and the CPU time the
+relay and Anvil spent per row (steadier than rates on a shared machine).
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def start_relay(env: dict) -> tuple[subprocess.Popen, str]:
             threading.Thread(target=lambda: [None for _ in iter(proc.stderr.readline, "")], daemon=True).start()
             return proc, "http://" + line.strip().rsplit(" ", 1)[1]
     raise SystemExit("the relay did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def post_all(url: str, per_client: list[list[dict]]) -> list[float]:
@@ -110,11 +117,13 @@ def main() -> None:
             "RELAY_PORT": "0", "RELAY_BATCH_DELAY_S": "0.2",
         })
         try:
+            cpu0, anvil0 = cpu_seconds(proc.pid), cpu_seconds(anvil._process.pid)
             t0 = time.perf_counter()
             latencies = post_all(url, per_client)
             ack_s = time.perf_counter() - t0
             wait_landed(url, total)
             land_s = time.perf_counter() - t0
+            relay_cpu, anvil_cpu = cpu_seconds(proc.pid) - cpu0, cpu_seconds(anvil._process.pid) - anvil0
         finally:
             proc.kill()
             proc.wait()
@@ -126,6 +135,8 @@ def main() -> None:
     print(f"acknowledged (checked + fsync'd):   {total / ack_s:8.1f} rows/s   latency p50 {q[49] * 1e3:.1f} ms, "
           f"p99 {q[98] * 1e3:.1f} ms")
     print(f"landed on chain (first post to last landed): {total / land_s:8.1f} rows/s in {len(txs)} transactions")
+    print(f"CPU per row: relay {relay_cpu / total * 1e3:.1f} ms, anvil {anvil_cpu / total * 1e3:.1f} ms "
+          f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

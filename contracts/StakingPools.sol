@@ -330,14 +330,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     /// @inheritdoc IStakingPools
     function params() external view returns (StakingPoolsParams memory) {
         return StakingPoolsParams(
-            uint64(_minStake),
-            uint16(_feeRate),
-            _minTake,
-            _maxTake,
-            _defaultTake,
-            uint64(_takeRateLimit),
-            uint64(_minReserve),
-            _feeRecipient
+            uint64(_minStake), uint16(_feeRate), _minTake, _maxTake, _defaultTake, uint64(_takeRateLimit),
+            uint64(_minReserve), _feeRecipient
         );
     }
 

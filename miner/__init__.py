@@ -1,6 +1,10 @@
 """The miner neuron: an axon serving the simple text task (a subnet swaps in its own tasks).
 
-`build_axon` is what ``python -m miner`` runs; tests and devnets call it directly.
+`build_axon` is what ``python -m miner`` runs without ``--model``; tests and devnets call it
+directly. The model miner lives in the modules: `service` (axon + model loading, health,
+metrics), `backend` (transformers, GGUF, 4-bit on CUDA), `batcher` (dynamic batching), `tasks`
+(the generate and embed tasks), `embedding` (MiniLM), `onchain` (register and serve), `tiny`
+(a tiny GPT-2 for tests and devnets).
 """
 
 from __future__ import annotations

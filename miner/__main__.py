@@ -26,7 +26,8 @@ log = logging.getLogger("miner")
 @click.command(cls=CliCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @wallet_options(signs="responses")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8091, show_default=True, type=int, help="Port to bind (0: any).")
+@click.option("--port", default=8091, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind (0: any).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where the replay-protection log lives (default ~/.evmtensor/miner/<wallet>).")
 @click.option("--allow", multiple=True, metavar="HOTKEY",
@@ -38,12 +39,19 @@ log = logging.getLogger("miner")
 @click.option("--netuid", type=int, help="Subnet whose registered neurons may call (with --deployment).")
 @click.option("--rpc-url", default="http://127.0.0.1:8545", show_default=True,
               help="JSON-RPC endpoint of the chain (with --deployment).")
+@click.option("--model", "model", metavar="PATH|smollm2",
+              help="Serve a model (a folder or .gguf file; smollm2: the packaged SmolLM2) on the "
+                   "generate and text tasks, batched; without it the text task echoes. "
+                   "MINER_* variables tune it (MINER_MAX_BATCH, MINER_EMBEDDINGS, ...).")
+@click.option("--announce", "announce_host", metavar="HOST",
+              help="With --deployment and a fixed --port: register the hotkey if it is not "
+                   "(the wallet's coldkey pays the burn) and serve HOST:PORT on chain.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
     registry_file: Path | None, deployment: Path | None, netuid: int | None, rpc_url: str,
-    verbose: bool,
+    model: str | None, announce_host: str | None, verbose: bool,
 ) -> None:
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
@@ -52,7 +60,22 @@ def main(
     registry = _registry(allow, registry_file, deployment, netuid, rpc_url)
     folder = data_dir or Path.home() / ".evmtensor" / "miner" / wallet_name
     log.info("miner hotkey %s on %s:%s", signer.address, host, port)
-    run_forever(build_axon(signer, registry, folder).app(), host=host, port=port)
+    if announce_host is not None:
+        if deployment is None or netuid is None or port == 0:
+            raise click.UsageError("--announce needs --deployment, --netuid and a fixed --port")
+        from miner.onchain import announce_wallet
+
+        announce_wallet(rpc_url, deployment, netuid, wallet_name, hotkey, wallet_path,
+                        password_file, announce_host, port)
+    if model is None:
+        app = build_axon(signer, registry, folder).app()
+    else:  # imported here: the echo miner starts without numpy and the model stack
+        from miner.service import build_model_miner
+        from miner.settings import MinerSettings
+
+        settings = MinerSettings.from_env(model=None if model == "smollm2" else Path(model))
+        app = build_model_miner(signer, registry, folder, settings).app()
+    run_forever(app, host=host, port=port)
 
 
 def _registry(allow, registry_file, deployment, netuid, rpc_url) -> Registry:

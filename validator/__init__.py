@@ -1,6 +1,10 @@
 """The validator neuron: a dendrite querying axons with the simple text task.
 
-`query_axons` is what ``python -m validator`` runs; a subnet's forward loop builds on it.
+`query_axons` is what ``python -m validator --axon ...`` runs once. The running validator lives
+in the modules: `neuron` (rounds, scores, weights on apscheduler), `scoring` (task types and
+their rewards), `rewards` (pure numpy), `scores` (persisted moving average), `weights` (u16
+weights, EIP-712 signing, sinks), `metagraph` (sources), `gateway` (OpenAI-compatible API),
+`build` (assembly from settings).
 """
 
 from __future__ import annotations

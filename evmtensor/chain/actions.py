@@ -1,5 +1,6 @@
 """The user actions on the protocol, one function each: register a subnet or a neuron (with
-the hotkey's signature), serve an axon, stake, unstake, accrue emission.
+the hotkey's signature), serve an axon, stake, unstake, move or transfer stake, set a subnet's
+hyperparameters, transfer TAO, accrue emission.
 
 Every function takes a :class:`~evmtensor.chain.client.ChainClient` and the signing accounts,
 sends through it, and raises ``ContractRevert`` named after the contract's error. The CLI, the
@@ -14,18 +15,23 @@ from eth_account.signers.local import LocalAccount
 
 from evmtensor.chain.client import ChainClient
 from evmtensor.chain.registration import sign_registration
+from evmtensor.chain.views import function_abi
 from evmtensor.units import MAX_UINT256
 
 __all__ = [
     "accrue",
     "encode_ip",
+    "move_stake",
     "register_neuron",
     "register_neuron_receipt",
     "register_subnet",
     "register_subnet_receipt",
     "registration_signature",
     "serve_axon",
+    "set_hyperparameters",
     "stake",
+    "transfer_stake",
+    "transfer_tao",
     "unstake",
 ]
 
@@ -102,6 +108,39 @@ def unstake(client: ChainClient, netuid: int, coldkey: LocalAccount, hotkey: str
     not push the price below ``limit_price``)."""
     call = client.contract("StakingPools").functions.unstake(netuid, hotkey, alpha, limit_price, client.deadline())
     return client.send(call, coldkey)
+
+
+def move_stake(client: ChainClient, coldkey: LocalAccount, origin_hotkey: str, destination_hotkey: str,
+               origin_netuid: int, destination_netuid: int, alpha: int, limit_price: int = 0) -> dict:
+    """Move ``alpha`` of ``coldkey``'s stake from (origin hotkey, subnet) to (destination hotkey,
+    subnet); across subnets ``limit_price`` bounds price(origin)/price(destination) from below."""
+    call = client.contract("StakingPools").functions.moveStake(
+        origin_hotkey, destination_hotkey, origin_netuid, destination_netuid, alpha, limit_price, client.deadline())
+    return client.send(call, coldkey)
+
+
+def transfer_stake(client: ChainClient, coldkey: LocalAccount, destination_coldkey: str, hotkey: str,
+                   origin_netuid: int, destination_netuid: int, alpha: int, limit_price: int = 0) -> dict:
+    """Give ``alpha`` of ``coldkey``'s stake on (hotkey, origin subnet) to ``destination_coldkey``
+    on (hotkey, destination subnet), with :func:`move_stake`'s rules."""
+    call = client.contract("StakingPools").functions.transferStake(
+        destination_coldkey, hotkey, origin_netuid, destination_netuid, alpha, limit_price, client.deadline())
+    return client.send(call, coldkey)
+
+
+def set_hyperparameters(client: ChainClient, owner: LocalAccount, netuid: int, hyperparameters: dict) -> dict:
+    """Replace every hyperparameter of ``netuid`` (only its owner coldkey); ``hyperparameters``
+    holds every ABI field by name (e.g. ``client.view("SubnetRegistry", "hyperparameters", n)``
+    with some changed)."""
+    registry = client.contract("SubnetRegistry")
+    fields = function_abi(client.deployment.abi("SubnetRegistry"), "setHyperparameters")["inputs"][1]["components"]
+    value = tuple(hyperparameters[f["name"]] for f in fields)
+    return client.send(registry.functions.setHyperparameters(netuid, value), owner)
+
+
+def transfer_tao(client: ChainClient, sender: LocalAccount, to: str, rao: int) -> dict:
+    """Send ``rao`` of TAO (the ERC-20) from ``sender`` to ``to``."""
+    return client.send(client.contract("TaoToken").functions.transfer(to, rao), sender)
 
 
 def accrue(client: ChainClient, sender: LocalAccount) -> dict:

@@ -20,7 +20,8 @@ from typing import Any, Sequence
 
 from eth_abi import encode as abi_encode
 from eth_keys import KeyAPI
-from eth_utils import keccak, to_checksum_address
+from eth_keys.exceptions import BadSignature
+from eth_utils import ValidationError, keccak, to_checksum_address
 
 from evmtensor.chain.client import ChainClient
 from evmtensor.chain.typed_data import DOMAIN_NAME, DOMAIN_VERSION, sign_typed, typed_message
@@ -52,8 +53,6 @@ __all__ = [
     "weights_typed_data",
 ]
 
-U16_MAX = 2**16 - 1
-U64_MAX = 2**64 - 1
 _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 
 def pack_u16(values: Sequence[int]) -> bytes:
@@ -209,7 +208,11 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> str:
     r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
     if s > _HALF_ORDER:
         raise ValueError("malleable signature (high s)")
-    return KeyAPI.Signature(vrs=(signature[64] - 27, r, s)).recover_public_key_from_msg_hash(digest).to_checksum_address()
+    try:
+        key = KeyAPI.Signature(vrs=(signature[64] - 27, r, s)).recover_public_key_from_msg_hash(digest)
+    except (BadSignature, ValidationError) as exc:  # r or s zero or past the curve order: no signer
+        raise ValueError(f"invalid signature: {exc}") from exc
+    return key.to_checksum_address()
 
 
 def recover_weights_signer(contract: str, chain_id: int, row: WeightsRow, signature: bytes) -> str:

@@ -4,6 +4,14 @@ that turns errors into stderr and an exit code (:mod:`.errors`).
     evmtensor deploy [--rpc-url URL] [--profile devnet|mainnet] ...
     evmtensor devnet up [--once]
     evmtensor yuma run|explain FILE ...
+    evmtensor wallet create|new-hotkey|regen|list|overview|balance|transfer
+    evmtensor subnet create|list|show|hyperparameters|set
+    evmtensor neuron register|serve
+    evmtensor metagraph NETUID
+    evmtensor stake add|remove|move|transfer|list
+
+Every chain command takes ``--rpc-url`` and ``--deployment`` (default: the devnet's deployment
+in the data folder) and ``--json``; transactions show a preview and ask unless ``--yes``.
 
 Commands are loaded when invoked: the development ones (deploy, devnet) live in
 :mod:`evmtensor.devtools.commands`, so importing the CLI, or running a runtime command on a host
@@ -26,6 +34,11 @@ __all__ = ["cli", "main"]
 COMMANDS = {
     "deploy": "evmtensor.devtools.commands:deploy",
     "devnet": "evmtensor.devtools.commands:devnet",
+    "metagraph": "evmtensor.cli.metagraph:metagraph",
+    "neuron": "evmtensor.cli.neuron:neuron",
+    "stake": "evmtensor.cli.stake:stake",
+    "subnet": "evmtensor.cli.subnet:subnet",
+    "wallet": "evmtensor.cli.wallet:wallet",
     "yuma": "oracle.yuma.cli:main",
 }
 

@@ -19,6 +19,7 @@ from evmtensor.protocol.errors import (
     ProtocolError,
     Refusal,
     RefusalCode,
+    ResponseInvalid,
     ResponseUnverified,
     SignatureInvalid,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Refusal",
     "RefusalCode",
     "Registry",
+    "ResponseInvalid",
     "ResponseUnverified",
     "ServerThread",
     "SignatureInvalid",

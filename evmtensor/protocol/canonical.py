@@ -16,7 +16,11 @@ off-chain and the target hotkey already pins the recipient)::
 
 Request headers (all required): ``x-evmt-version``, ``x-evmt-caller``, ``x-evmt-target``
 (0x addresses), ``x-evmt-nonce`` (random uint64), ``x-evmt-timestamp`` (unix ms),
-``x-evmt-timeout`` (ms), ``x-evmt-signature`` (0x + 65 bytes r||s||v).
+``x-evmt-timeout`` (ms), ``x-evmt-body-hash`` (0x + keccak256 of the body) and
+``x-evmt-signature`` (0x + 65 bytes r||s||v). The body hash travels in a header so that an axon
+can check everything the signature covers, and who signed it, before it reads a byte of body:
+a stranger cannot make it buffer one, and every refusal after the headers is bound to the
+request id. The axon then checks the body it reads against the signed hash.
 Response headers: ``x-evmt-request-id``, ``x-evmt-signature``, ``x-evmt-server-time`` (unix ms)
 and ``x-evmt-process-ms``. Any Ethereum library's ``sign_typed_data`` produces the same digests.
 """
@@ -34,6 +38,7 @@ __all__ = [
     "DOMAIN_NAME",
     "DOMAIN_SEPARATOR",
     "DOMAIN_VERSION",
+    "H_BODY_HASH",
     "H_CALLER",
     "H_NONCE",
     "H_PROCESS_MS",
@@ -72,6 +77,7 @@ H_NONCE = "x-evmt-nonce"
 H_TIMESTAMP = "x-evmt-timestamp"
 H_TIMEOUT = "x-evmt-timeout"
 H_SIGNATURE = "x-evmt-signature"
+H_BODY_HASH = "x-evmt-body-hash"
 H_REQUEST_ID = "x-evmt-request-id"
 H_SERVER_TIME = "x-evmt-server-time"
 H_PROCESS_MS = "x-evmt-process-ms"
@@ -86,6 +92,7 @@ _REQUEST_TYPEHASH = keccak(REQUEST_TYPE.encode())
 _RESPONSE_TYPEHASH = keccak(RESPONSE_TYPE.encode())
 _PAD12 = bytes(12)
 _MAX = {"version": 2**16, "nonce": 2**64, "timestamp": 2**64, "timeout": 2**32}
+_MAX_DIGITS = 20  # 2**64 has 20 digits; longer values are refused before int() sees them
 
 
 @lru_cache(maxsize=1024)
@@ -136,6 +143,7 @@ class SignedRequest:
             H_NONCE: str(self.nonce),
             H_TIMESTAMP: str(self.timestamp_ms),
             H_TIMEOUT: str(self.timeout_ms),
+            H_BODY_HASH: "0x" + self.body_hash.hex(),
             H_SIGNATURE: "0x" + signature.hex(),
         }
 
@@ -155,13 +163,15 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 def _uint(headers: Mapping[str, str], name: str, kind: str) -> int:
     raw = _header(headers, name)
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= _MAX[kind]:
+    if not (len(raw) <= _MAX_DIGITS and raw.isascii() and raw.isdigit()) or int(raw) >= _MAX[kind]:
         raise Refusal(401, RefusalCode.BAD_HEADER, f"header {name}={raw[:40]!r} is not a uint")
     return int(raw)
 
 
 def _hex(headers: Mapping[str, str], name: str, size: int) -> bytes:
     raw = _header(headers, name)
+    if len(raw) > 2 + 2 * size:
+        raise Refusal(401, RefusalCode.BAD_HEADER, f"header {name} is not {size} hex bytes")
     try:
         value = address_bytes(raw) if size == 20 else bytes.fromhex(raw.removeprefix("0x"))
     except ValueError:
@@ -186,9 +196,11 @@ def parse_version(headers: Mapping[str, str]) -> int:
 
 
 def parse_request_headers(
-    headers: Mapping[str, str], route: str, body_hash: bytes
+    headers: Mapping[str, str], route: str
 ) -> tuple[SignedRequest, bytes]:
-    """The signed envelope and the 65-byte signature from request headers (Refusal if bad)."""
+    """The signed envelope and the 65-byte signature from request headers (Refusal if bad).
+
+    The body hash is the one the caller declared; the axon checks the body against it."""
     envelope = SignedRequest(
         version=parse_version(headers),
         route=route,
@@ -197,7 +209,7 @@ def parse_request_headers(
         nonce=_uint(headers, H_NONCE, "nonce"),
         timestamp_ms=_uint(headers, H_TIMESTAMP, "timestamp"),
         timeout_ms=_uint(headers, H_TIMEOUT, "timeout"),
-        body_hash=body_hash,
+        body_hash=_hex(headers, H_BODY_HASH, 32),
     )
     signature = _hex(headers, H_SIGNATURE, 65)
     return envelope, signature

@@ -7,11 +7,14 @@
         └── CallFailed            one dendrite call did not yield a verified answer
             ├── AxonRefused       the axon answered with an error status (code, reason)
             ├── ResponseUnverified  unsigned, mis-signed or signed by another key
+            ├── ResponseInvalid   broken HTTP, over a size cap, encoded, or not the task's model
             ├── CallTimeout       no answer within the caller's timeout (or a 504)
             └── AxonUnreachable   connection refused, reset or otherwise broken
 
 Every refusal the axon sends has a stable machine-readable `RefusalCode`, its HTTP status and a
 human reason; clock problems also carry the server's time so callers can correct their clocks.
+Refusals the axon sends once it has parsed the headers are signed over the request's id; only
+those in `PRE_DIGEST_CODES` (sent before it can compute one) are signed over the zero id.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ __all__ = [
     "AxonUnreachable",
     "CallFailed",
     "CallTimeout",
+    "PRE_DIGEST_CODES",
     "ProtocolError",
     "Refusal",
     "RefusalCode",
+    "ResponseInvalid",
     "ResponseUnverified",
     "SignatureInvalid",
 ]
@@ -46,12 +51,27 @@ class RefusalCode(StrEnum):
     UNKNOWN_CALLER = "UNKNOWN_CALLER"  # 403
     BLACKLISTED = "BLACKLISTED"  # 403
     UNKNOWN_ROUTE = "UNKNOWN_ROUTE"  # 404
+    BODY_MISMATCH = "BODY_MISMATCH"  # 401: the body is not the one the caller signed
+    BODY_TIMEOUT = "BODY_TIMEOUT"  # 408: the body did not arrive in time
     BODY_TOO_LARGE = "BODY_TOO_LARGE"  # 413
     INVALID_BODY = "INVALID_BODY"  # 422
     UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION"  # 426
     OVERLOADED = "OVERLOADED"  # 429
     HANDLER_ERROR = "HANDLER_ERROR"  # 500
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"  # 503: the replay log cannot be written
     TIMEOUT = "TIMEOUT"  # 504
+
+
+# Refused before the request id is known, so signed over the zero id (replayable, and harmless:
+# they say only that this axon cannot read such a request at all).
+PRE_DIGEST_CODES = frozenset(
+    {
+        RefusalCode.UNKNOWN_ROUTE,
+        RefusalCode.MISSING_HEADER,
+        RefusalCode.BAD_HEADER,
+        RefusalCode.UNSUPPORTED_VERSION,
+    }
+)
 
 
 class ProtocolError(EvmTensorError):
@@ -91,6 +111,10 @@ class AxonRefused(CallFailed):
 
 class ResponseUnverified(CallFailed):
     """The response signature is missing, malformed, or not the target hotkey's."""
+
+
+class ResponseInvalid(CallFailed):
+    """The reply broke HTTP, exceeded a size cap, was content-encoded, or did not parse."""
 
 
 class CallTimeout(CallFailed, TimeoutError):

@@ -4,6 +4,10 @@ and benchmarks (several apps can share one thread and one event loop).
 `serve_in_thread(app)` binds 127.0.0.1 on an ephemeral port before starting, so the port is
 known and free; stop it with `.stop()` or use it as a context manager. Signal handlers are only
 installed by uvicorn in the main thread, so background servers never steal Ctrl-C.
+
+Every server runs uvicorn's h11 protocol guarded by `evmtensor.protocol._guard` (head deadline,
+connection caps, header size): the limits are the app's ``state.connection_limits`` (an axon
+sets its `AxonSettings.connections`), else the defaults.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+
+from evmtensor.protocol._guard import ConnectionLimits, guarded_h11
 
 __all__ = ["ServerThread", "run_forever", "serve_in_thread"]
 
@@ -37,7 +43,12 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
+    state = getattr(app, "state", None)
+    limits = getattr(state, "connection_limits", None) or ConnectionLimits()
     options.setdefault("timeout_graceful_shutdown", 2)
+    options.setdefault("timeout_keep_alive", limits.keep_alive_s)
+    options.setdefault("h11_max_incomplete_event_size", limits.max_header_bytes)
+    options.setdefault("http", guarded_h11(limits))
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", **options)
 
 

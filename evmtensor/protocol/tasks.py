@@ -27,11 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evmtensor.protocol.registry import NeuronInfo
 
-__all__ = ["TEXT_TASK", "CallContext", "Task", "TextRequest", "TextResponse"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "TEXT_TASK", "CallContext", "Task", "TextRequest", "TextResponse"]
 
 ReqT = TypeVar("ReqT", bound=BaseModel)
 RespT = TypeVar("RespT", bound=BaseModel)
 _ROUTE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,16 @@ class Task(Generic[ReqT, RespT]):
     route: str
     request: type[ReqT]
     response: type[RespT]
+    # Largest raw bodies accepted: the axon refuses bigger requests (413) before reading them
+    # whole, the dendrite refuses bigger responses while they arrive. Size them to the models.
+    max_request_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_response_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
         if not _ROUTE.match(self.route):
             raise ValueError(f"route {self.route!r} must match {_ROUTE.pattern}")
+        if self.max_request_bytes < 1 or self.max_response_bytes < 1:
+            raise ValueError(f"route {self.route!r}: body caps must be positive")
 
 
 @dataclass(frozen=True)
@@ -75,4 +82,7 @@ class TextResponse(BaseModel):
     text: str
 
 
-TEXT_TASK: Task[TextRequest, TextResponse] = Task("text", TextRequest, TextResponse)
+# 1,000,000 characters of text JSON-escaped as \uXXXX take at most ~6 MB
+TEXT_TASK: Task[TextRequest, TextResponse] = Task(
+    "text", TextRequest, TextResponse, max_request_bytes=6_100_000, max_response_bytes=6_100_000
+)

@@ -9,7 +9,13 @@ Invariants:
   (and a cheap scrypt cost, since the password adds no secrecy). ``"evmtensor.encrypted"`` is
   false for such files so loaders do not ask for a password.
 - Writes never overwrite: the file is written to a temporary name, fsynced, then hard-linked to
-  its final name (atomic, fails if the name exists). Files are mode 0600, folders 0700.
+  its final name (atomic, fails if the name exists). Files are mode 0600; every folder a write
+  creates is 0700, parents included, whatever the umask.
+- The file records how it was created (``"evmtensor.created"``: address, cipher, kdf and its
+  parameters, whether it is encrypted). A file whose fields no longer match that record, say a
+  key re-encrypted with a weaker scrypt cost or an edited address, is refused
+  (`KeystoreCorrupt`) before any password is asked; an encrypted key below the standard scrypt
+  cost is loaded with a warning.
 - The scrypt cost defaults to the standard n=262144. ``EVMTENSOR_KDF_N`` (a power of two) lowers
   it; it exists for tests and must not be set in production.
 """
@@ -20,6 +26,7 @@ import json
 import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,8 @@ __all__ = [
     "is_encrypted",
     "kdf_n",
     "keystore_address",
+    "make_private_dirs",
+    "tighten_dir",
     "read_keystore",
     "write_keystore",
 ]
@@ -75,8 +84,67 @@ def encrypt_key(
     keystore: dict[str, Any] = Account.encrypt(
         private_key, password or "", kdf="scrypt", iterations=cost
     )
-    keystore[_META] = {**(meta or {}), "encrypted": encrypted}
+    keystore[_META] = {**(meta or {}), "encrypted": encrypted, "created": _fingerprint(keystore)}
+    keystore[_META]["created"]["encrypted"] = encrypted
     return keystore
+
+
+def _fingerprint(keystore: dict[str, Any]) -> dict[str, Any]:
+    """What must never change after creation: the address and how the key is encrypted."""
+    crypto = keystore.get("crypto", keystore.get("Crypto")) or {}
+    return {
+        "address": str(keystore.get("address", "")).lower().removeprefix("0x"),
+        "cipher": crypto.get("cipher"),
+        "kdf": crypto.get("kdf"),
+        "kdfparams": crypto.get("kdfparams"),
+    }
+
+
+def _changed_since_creation(keystore: dict[str, Any]) -> str | None:
+    meta = keystore.get(_META)
+    record = meta.get("created") if isinstance(meta, dict) else None
+    if record is None:  # written by another wallet, or before records existed
+        return None
+    if not isinstance(record, dict):
+        return "its creation record is malformed"
+    now = {**_fingerprint(keystore), "encrypted": meta.get("encrypted", True)}
+    changed = sorted(k for k in now if record.get(k) != now[k])
+    return f"its {', '.join(changed)} changed since it was created" if changed else None
+
+
+def _warn_if_weak(keystore: dict[str, Any], what: str, path: Path) -> None:
+    crypto = keystore.get("crypto", keystore.get("Crypto")) or {}
+    params = crypto.get("kdfparams") if isinstance(crypto.get("kdfparams"), dict) else {}
+    n = params.get("n")
+    lowered = os.environ.get(KDF_N_ENV)
+    if is_encrypted(keystore) and isinstance(n, int) and n < STANDARD_KDF_N and not lowered:
+        log.warning("%s at %s uses scrypt n=%s, below the standard %s: re-create it with a "
+                    "strong cost", what, path, n, STANDARD_KDF_N)
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and its missing parents, each 0700 whatever the umask."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # made concurrently: still tighten it below
+            pass
+        os.chmod(path, 0o700)
+
+
+def tighten_dir(folder: Path) -> None:
+    """Make an existing folder the wallet owns 0700, warning if it was open to others."""
+    if not folder.is_dir():
+        return
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        log.warning("wallet folder %s was mode %o; making it 0700", folder, mode)
+        os.chmod(folder, 0o700)
 
 
 def is_encrypted(keystore: dict[str, Any]) -> bool:
@@ -94,7 +162,7 @@ def keystore_address(keystore: dict[str, Any]) -> str:
 
 def write_keystore(path: Path, keystore: dict[str, Any]) -> None:
     """Write `keystore` to `path` (mode 0600) atomically; raise `KeyExists` if `path` exists."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     if path.exists():
         raise KeyExists(f"refusing to overwrite existing key file {path}")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -137,6 +205,13 @@ def read_keystore(path: Path, *, what: str = "key") -> dict[str, Any]:
     problem = _shape_problem(keystore)
     if problem:
         raise KeystoreCorrupt(f"{what} at {path} is not an Ethereum v3 keystore: {problem}")
+    changed = _changed_since_creation(keystore)
+    if changed:
+        raise KeystoreCorrupt(
+            f"{what} at {path} was tampered with or damaged: {changed}; refusing to use it "
+            "(restore it from a backup or regenerate it from its mnemonic)"
+        )
+    _warn_if_weak(keystore, what, path)
     return keystore
 
 

@@ -7,8 +7,11 @@ or the ``root=`` argument, which the CLI exposes as ``--wallet-path``)::
     <root>/<wallet>/hotkeys/<hotkey>.json   encrypted unless created with encrypt=False
 
 Invariants: creating or regenerating never overwrites an existing key file (`KeyExists`);
-folders are 0700 and files 0600; addresses are readable without a password; private keys and
-mnemonics are returned to the caller once and never logged or stored in plain text.
+every folder the wallet creates is 0700 (parents included) and its own folders are kept 0700,
+files 0600; `create` asks for every password before it writes anything, and removes the coldkey
+again if the hotkey cannot be written, so no key exists whose mnemonic nobody saw; addresses
+are readable without a password; private keys and mnemonics are returned to the caller once
+and never logged or stored in plain text.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from evmtensor.wallet.keystore import (
     is_encrypted,
     keystore_address,
     read_keystore,
+    tighten_dir,
     write_keystore,
 )
 from evmtensor.wallet.mnemonic import (
@@ -123,8 +127,17 @@ class Wallet:
             if path.exists():
                 raise KeyExists(f"refusing to overwrite existing key file {path}")
         phrase = mnemonic or generate_mnemonic(words)
-        cold = self.regenerate_coldkey(phrase, passwords)
-        hot = self.regenerate_hotkey(hotkey, phrase, passwords, encrypt=encrypt_hotkey)
+        derive_private_key(phrase, COLDKEY_PATH)  # a bad phrase fails before any prompt
+        # every question first: a prompt that fails must not leave a coldkey behind
+        cold_password = passwords.get(f"new coldkey of wallet {self.name!r}", new=True)
+        what = f"new hotkey {hotkey!r} of wallet {self.name!r}"
+        hot_password = passwords.get(what, new=True) if encrypt_hotkey else None
+        cold = self._write_coldkey(phrase, cold_password)
+        try:
+            hot = self._write_hotkey(hotkey, phrase, hot_password)
+        except BaseException:
+            self.coldkey_file.unlink(missing_ok=True)
+            raise
         fresh = None if mnemonic else phrase
         return (
             CreatedKey(cold.address, cold.path, fresh),
@@ -134,10 +147,16 @@ class Wallet:
     def regenerate_coldkey(self, mnemonic: str, passwords: PasswordSource) -> CreatedKey:
         """Write the coldkey derived from `mnemonic` (at ``COLDKEY_PATH``); never overwrites."""
         self._refuse_existing(self.coldkey_file)
-        key = derive_private_key(mnemonic, COLDKEY_PATH)
+        derive_private_key(mnemonic, COLDKEY_PATH)  # a bad phrase fails before any prompt
         password = passwords.get(f"new coldkey of wallet {self.name!r}", new=True)
+        return self._write_coldkey(mnemonic, password)
+
+    def _write_coldkey(self, mnemonic: str, password: str) -> CreatedKey:
+        self._refuse_existing(self.coldkey_file)
+        key = derive_private_key(mnemonic, COLDKEY_PATH)
         meta = {"role": "coldkey", "wallet": self.name, "path": COLDKEY_PATH}
         write_keystore(self.coldkey_file, encrypt_key(key, password, meta=meta))
+        tighten_dir(self.path)
         return CreatedKey(Account.from_key(key).address, self.coldkey_file)
 
     def new_hotkey(
@@ -153,14 +172,21 @@ class Wallet:
         self, hotkey: str, mnemonic: str, passwords: PasswordSource, *, encrypt: bool = True
     ) -> CreatedKey:
         """Write hotkey `hotkey` derived from `mnemonic` at its named path; never overwrites."""
+        self._refuse_existing(self.hotkey_file(hotkey))
+        derive_private_key(mnemonic, hotkey_path(hotkey))  # a bad phrase fails before any prompt
+        what = f"new hotkey {hotkey!r} of wallet {self.name!r}"
+        password = passwords.get(what, new=True) if encrypt else None
+        return self._write_hotkey(hotkey, mnemonic, password)
+
+    def _write_hotkey(self, hotkey: str, mnemonic: str, password: str | None) -> CreatedKey:
         path = self.hotkey_file(hotkey)
         self._refuse_existing(path)
         derivation = hotkey_path(hotkey)
         key = derive_private_key(mnemonic, derivation)
-        what = f"new hotkey {hotkey!r} of wallet {self.name!r}"
-        password = passwords.get(what, new=True) if encrypt else None
         meta = {"role": "hotkey", "wallet": self.name, "name": hotkey, "path": derivation}
         write_keystore(path, encrypt_key(key, password, meta=meta))
+        tighten_dir(self.path)
+        tighten_dir(path.parent)
         return CreatedKey(Account.from_key(key).address, path)
 
     @staticmethod

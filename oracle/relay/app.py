@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Annotated
 
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from requests.exceptions import RequestException
 
@@ -147,7 +149,7 @@ def post_reveal(body: RevealIn, relay: Relay = Depends(_relay)):
 
 
 @router.get("/weights/{netuid}/{hotkey}", response_model=list[SubmissionOut])
-def get_submissions(netuid: int, hotkey: str, relay: Relay = Depends(_relay)):
+def get_submissions(netuid: Annotated[int, PathParam(ge=0, le=65535)], hotkey: str, relay: Relay = Depends(_relay)):
     """A validator's messages on ``netuid``, newest first."""
     try:
         hotkey = to_checksum_address(hotkey)

@@ -30,10 +30,12 @@ def emission_for_issuance(issuance: int) -> int:
 
 
 def split_alpha_out(alpha_out: int, owner_cut: int) -> tuple[int, int, int]:
-    owner = alpha_out * owner_cut // 65535
-    rest = alpha_out - owner
-    server = rest // 2
-    return owner, server, rest - server
+    """Subtensor's U96F32 split (2^-32 units), each bucket floored: up to 2 units unassigned."""
+    cut = (owner_cut << 32) // 65535
+    owner_q = alpha_out * cut
+    rest = (alpha_out << 32) - owner_q
+    server_q = rest >> 1
+    return owner_q >> 32, server_q >> 32, (rest - server_q) >> 32
 
 
 @dataclass
@@ -148,6 +150,13 @@ class PoolsKit:
         """Settlement credits `alpha` of dividends to `hotkey` on `netuid` (released first)."""
         self.release(netuid, alpha)
         return self.send_as(self.settlement, self.pools.functions.creditEmission(netuid, hotkey, alpha))
+
+    def freeze_accrual(self):
+        """Math tests only: moves Emission's last accrual far ahead (storage slot 0), so that a pool
+        call's own accrual is a no-op and the reserves set with `set_pool` are what it swaps on."""
+        self.w3.provider.make_request(
+            "anvil_setStorageAt", [self.emission.address, "0x0", "0x" + (2**63).to_bytes(32, "big").hex()]
+        )
 
     def next_block_reserves(self, netuid=None) -> Pool:
         """The reserves a pool interaction in the next block will swap against (after its accrual)."""

@@ -8,6 +8,8 @@ block.number - lastAccrualBlock, so this is the same as n idle blocks.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from web3 import Web3
 
@@ -141,7 +143,8 @@ def test_accrual_across_a_halving(high, accounts):
     total = sum(r.tao_exact for r in refs)
     left = 10_500_000 * TAO - supply
     crossing = -(-left // TAO)
-    assert total == crossing * TAO + (600 - crossing) * TAO // 2
+    # Exact up to the reference's 120-digit Decimal rounding.
+    assert abs(total - (crossing * TAO + (600 - crossing) * TAO // 2)) < Decimal(10) ** -90
 
 
 def test_first_block_of_new_subnets_emits_no_tao(high, accounts):
@@ -188,7 +191,8 @@ def test_drain_pending_returns_and_zeroes(w3, client, send, accounts, mine):
     mine(10)
     kit.send(kit.emission.functions.accrue(), accounts[9], gas=25_000_000)
     pending = kit.emission.functions.pending(kit.netuid).call()
-    assert pending[0] + pending[1] + pending[2] == pending[3] * 10**9  # 1 alpha per block, split exactly
+    # 1 alpha per block, split as subtensor: each bucket floored, at most 2 units per block unassigned.
+    assert 0 <= pending[3] * 10**9 - (pending[0] + pending[1] + pending[2]) <= 2 * pending[3]
     receipt = kit.send_as(kit.settlement, kit.emission.functions.drainPending(kit.netuid))
     (ev,) = event_args(kit.emission.events.PendingDrained, receipt)
     assert [ev.ownerCut, ev.serverAlpha, ev.validatorAlpha, ev.blocks] == list(pending)

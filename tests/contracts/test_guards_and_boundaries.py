@@ -28,8 +28,8 @@ U16 = 65535
 
 
 @pytest.fixture
-def kit(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def kit(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     return kit
 
@@ -43,7 +43,7 @@ def _fee(amount: int) -> int:
 
 def _protocol_calls(kit):
     pools, emission, tao = kit.pools.functions, kit.emission.functions, kit.tao.functions
-    neurons = kit.deployment.contract("NeuronRegistry").functions
+    neurons = kit.client.contract("NeuronRegistry").functions
     n, hk, who = kit.netuid, kit.hotkey.address, kit.staker.address
     return {
         "createPool": pools.createPool(9, who, hk, TAO),
@@ -116,7 +116,7 @@ def test_RevertWhen_the_token_returns_false_on_transfer(kit, w3, accounts):
     other call to the real token's code) makes unstake revert instead of paying nothing."""
     from pathlib import Path
 
-    from evmtensor.chain.compiler import _artifacts, _run_solc, _sources
+    from evmtensor.devtools.compiler import _artifacts, _run_solc, _sources
 
     # Compiled apart from the protocol (compile_contracts would replace the protocol's cache).
     art = _artifacts(_run_solc(_sources(Path(__file__).parent / "solidity")))["FalseTransferToken"]
@@ -151,7 +151,7 @@ def test_RevertWhen_the_token_returns_false_on_transfer(kit, w3, accounts):
 def test_RevertWhen_constructor_parameter_is_wrong_it_is_named(w3, accounts, contract, field, value, error, args):
     from web3.exceptions import ContractCustomError
 
-    from evmtensor.chain.compiler import compile_contracts
+    from evmtensor.devtools.compiler import compile_contracts
     from evmtensor.chain.errors import decode_revert
 
     abis = [art["abi"] for art in compile_contracts().values()]
@@ -280,7 +280,7 @@ def test_share_burn_rounds_up_with_several_holders_after_a_credit(kit, accounts)
     assert Fraction(v, d).denominator > 1
     held = kit.pools.functions.sharesOf(holders[1], hk, kit.netuid).call()
     alpha = 333_333_337
-    send_as(kit.w3, holders[1], kit.pools.functions.transferStake(holders[2], hk, kit.netuid, kit.netuid, alpha, 0, kit.deadline()))
+    send_as(kit.client, holders[1], kit.pools.functions.transferStake(holders[2], hk, kit.netuid, kit.netuid, alpha, 0, kit.deadline()))
     burned = ceil(Fraction(alpha * d, v))
     assert held - kit.pools.functions.sharesOf(holders[1], hk, kit.netuid).call() == burned
     # The receiver's shares are minted rounded down at the same price.
@@ -291,10 +291,13 @@ def test_lock_cost_decay_after_a_halving_with_an_interval_that_does_not_divide(w
     """After the first halving E = 0.5 TAO: interval 999 becomes floor(999 · 0.5) = 499 blocks (the
     effective interval floored, as subtensor's I64F64 `saturating_to_num`), and the per-block decay
     is floor(lock / 499): a cost computed with the exact 499.5 blocks or a rounded-up interval differs."""
-    from evmtensor.chain.deploy import deploy_protocol
+    from evmtensor.chain.client import ChainClient
+    from evmtensor.devtools.deploy import deploy_protocol
 
     genesis = [(a.address, 1_100_000 * TAO) for a in accounts]  # 11M TAO: past the 10.5M halving
-    dep = deploy_protocol(w3, accounts[0], profile="devnet", overrides={"SubnetRegistry": {"lockReductionInterval": 999}}, genesis=genesis)
+    dep = ChainClient(w3, deploy_protocol(
+        w3, accounts[0], profile="devnet", overrides={"SubnetRegistry": {"lockReductionInterval": 999}}, genesis=genesis
+    ))
     subnets = dep.contract("SubnetRegistry")
     assert dep.contract("TaoToken").functions.blockEmission().call() == TAO // 2
     _, _, receipt = register_subnet(dep, accounts[1])
@@ -322,13 +325,12 @@ def test_emission_split_odd_remainder_is_floored(w3, accounts):
     dep = _equal_price_protocol(w3, accounts)
     emission, tao = dep.contract("Emission"), dep.contract("TaoToken")
     netuids = [register_subnet(dep, accounts[i])[0] for i in (1, 2, 3)]
-    from evmtensor.chain.tx import send
-
-    send(w3, emission.functions.accrue(), accounts[4], gas=5_000_000)
+    
+    dep.send(emission.functions.accrue(), accounts[4], gas=5_000_000)
     assert {emission.functions.movingPrice(n).call() for n in netuids} == {WAD}
     supply = tao.functions.totalSupply().call()
     w3.provider.make_request("anvil_mine", [hex(3)])
-    receipt = send(w3, emission.functions.accrue(), accounts[4], gas=5_000_000)
+    receipt = dep.send(emission.functions.accrue(), accounts[4], gas=5_000_000)
     e = tao.functions.blockEmission().call()
     per_subnet = [ev.args.taoIn for ev in events(emission.events.EmissionAccrued, receipt)]
     assert per_subnet == [4 * e // 3] * 3  # 1,333,333,333 each: the odd rao is not minted
@@ -339,9 +341,8 @@ def test_prune_tie_on_equal_prices_goes_to_the_earliest_registration(w3, account
     dep = _equal_price_protocol(w3, accounts)
     emission, subnets = dep.contract("Emission"), dep.contract("SubnetRegistry")
     netuids = [register_subnet(dep, accounts[i])[0] for i in (3, 1, 2)]
-    from evmtensor.chain.tx import send
-
-    send(w3, emission.functions.accrue(), accounts[4], gas=5_000_000)
+    
+    dep.send(emission.functions.accrue(), accounts[4], gas=5_000_000)
     assert len({emission.functions.movingPrice(n).call() for n in netuids}) == 1
     assert subnets.functions.pruneCandidate().call() == netuids[0]
     new, _, receipt = register_subnet(dep, accounts[5])

@@ -28,6 +28,7 @@ def kit(w3, client, send, accounts):
     # plenty of TAO so that any reserve set below can actually be paid out.
     kit.credit_stake(kit.netuid, kit.hotkey.address, kit.staker.address, 10**24)
     kit.fund_pools(200_000 * TAO)
+    kit.freeze_accrual()
     return kit
 
 
@@ -102,14 +103,16 @@ def test_stake_zero_output_reverts(kit):
     kit.set_pool(10**6 * TAO, 2 * 10**6)  # alpha almost worthless to buy: tiny output
     with pytest.raises(ContractRevert) as exc:
         _stake_call(kit, 3_000_000)
-    assert exc.value.name in ("PoolZeroOutput", "PoolInsufficientLiquidity")
+    assert exc.value.name == "PoolZeroOutput"
 
 
-def test_swap_cannot_drain_below_min_reserve(kit):
+def test_swap_input_above_1000_times_the_reserve_reverts(kit):
     kit.set_pool(10 * TAO, 10 * TAO)
+    amount = 10**9 * TAO
     with pytest.raises(ContractRevert) as exc:
-        _stake_call(kit, 10**9 * TAO)
-    assert exc.value.name == "PoolInsufficientLiquidity"
+        _stake_call(kit, amount)
+    assert exc.value.name == "PoolInputTooLarge"
+    assert exc.value.args_decoded == (amount - amm.fee_up(amount), 1000 * 10 * TAO)
 
 
 def test_max_stake_for_limit_is_tight(kit):
@@ -136,8 +139,17 @@ def test_fuzz_stake_matches_reference(kit, tao, alpha, amount):
     try:
         got = _stake_call(kit, amount)
     except ContractRevert as exc:
-        assert exc.name in ("PoolZeroOutput", "PoolInsufficientLiquidity")
-        assert quote.amount_out == 0 or alpha - quote.amount_out < kit.min_reserve
+        net = amount - quote.fee
+        after = quote.pool_after
+        expected = (
+            "PoolReservesTooLow" if alpha < kit.min_reserve
+            else "PoolInputTooLarge" if net > 1000 * tao
+            else "PoolZeroOutput" if quote.amount_out == 0
+            else "PoolPriceOutOfBand"
+        )
+        assert exc.name == expected, (exc, quote)
+        if expected == "PoolPriceOutOfBand":
+            assert not amm.MIN_PRICE <= amm.price_down(after.tao, after.alpha) <= amm.MAX_PRICE
         return
     assert got == quote.amount_out
     assert quote.pool_after.k >= tao * alpha
@@ -151,7 +163,15 @@ def test_fuzz_unstake_matches_reference(kit, tao, alpha, amount):
     try:
         got = _unstake_call(kit, amount)
     except ContractRevert as exc:
-        assert exc.name in ("PoolZeroOutput", "PoolInsufficientLiquidity", "PoolStakeBelowMinimum")
+        after = quote.pool_after
+        expected = (
+            "PoolReservesTooLow" if tao < kit.min_reserve
+            else "PoolInputTooLarge" if amount - amm.fee_up(amount) > 1000 * alpha
+            else "PoolZeroOutput" if quote.amount_out == 0
+            else "PoolPriceOutOfBand" if not amm.MIN_PRICE <= amm.price_down(after.tao, after.alpha) <= amm.MAX_PRICE
+            else "PoolStakeBelowMinimum"
+        )
+        assert exc.name == expected, (exc, quote)
         if exc.name == "PoolStakeBelowMinimum":
             assert quote.amount_out < kit.min_stake
         return

@@ -13,8 +13,11 @@ except ImportError:
 
 @pytest.fixture
 def kit(w3, client, send, accounts):
+    """One subnet, emission frozen: these tests are about the pool mechanics, so each call swaps
+    on the reserves it reads (the accrual every call runs first is tested in test_accrual_timing)."""
     kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
+    kit.freeze_accrual()
     return kit
 
 
@@ -324,21 +327,23 @@ def test_credit_emission_take_then_pro_rata(kit, accounts):
     total0 = kit.pools.functions.hotkeyAlpha(kit.netuid, kit.hotkey.address).call()
     credit = 10**9
     take = credit * 11796 // 65535
-    kit.send_as(kit.settlement, kit.pools.functions.creditEmission(kit.netuid, kit.hotkey.address, credit))
+    kit.credit_emission(kit.netuid, kit.hotkey.address, credit)
     rest = credit - take
     a1 = kit.stake_of(kit.staker.address, kit.hotkey.address)
     b1 = kit.stake_of(nominator.address, kit.hotkey.address)
     owner = kit.stake_of(kit.owner.address, kit.hotkey.address)
     assert kit.pools.functions.hotkeyAlpha(kit.netuid, kit.hotkey.address).call() == total0 + credit
-    # Each nominator gains its pro-rata part of the remainder (to rounding).
-    assert abs((a1 - a0) - rest * a0 // total0) <= 2
-    assert abs((b1 - b0) - rest * b0 // total0) <= 2
-    assert take - 2 <= owner <= take
+    # The take is staked first at the pre-dividend price (spec 7.1), then the rest is shared by
+    # every holder, the owner's new stake included (to rounding).
+    assert abs((a1 - a0) - rest * a0 // (total0 + take)) <= 2
+    assert abs((b1 - b0) - rest * b0 // (total0 + take)) <= 2
+    assert abs(owner - take * (total0 + credit) // (total0 + take)) <= 2
+    assert owner > take
     assert kit.pools.functions.poolInfo(kit.netuid).call()[0] == total0 + credit
 
 
 def test_credit_emission_without_nominators_goes_to_owner(kit):
-    kit.send_as(kit.settlement, kit.pools.functions.creditEmission(kit.netuid, kit.hotkey.address, 10**9))
+    kit.credit_emission(kit.netuid, kit.hotkey.address, 10**9)
     assert kit.stake_of(kit.owner.address, kit.hotkey.address) == 10**9
 
 

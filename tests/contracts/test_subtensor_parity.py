@@ -25,8 +25,8 @@ WAD = 10**18
 
 
 @pytest.fixture
-def kit(w3, deployment, send, accounts):
-    kit = PoolsKit(w3, deployment, send, accounts)
+def kit(w3, client, send, accounts):
+    kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
     return kit
 
@@ -109,7 +109,7 @@ def test_stake_fee_comes_off_the_input_and_goes_to_the_recipient(kit):
 
 
 def _other_reserves(kit) -> int:
-    netuids = kit.deployment.contract("SubnetRegistry").functions.activeNetuids().call()
+    netuids = kit.client.contract("SubnetRegistry").functions.activeNetuids().call()
     return sum(kit.pools.functions.reserves(n).call()[0] for n in netuids if n != kit.netuid)
 
 
@@ -186,22 +186,22 @@ def test_price_band_caps_a_buy_at_1e6_tao_per_alpha(kit, accounts):
 # ------------------------------------------------------------------ new pools start at the median price
 
 
-def test_new_pool_starts_at_the_median_spot_price(kit, accounts, deployment, send):
+def test_new_pool_starts_at_the_median_spot_price(kit, accounts, client, send):
     second, second_hotkey = kit.open_subnet(accounts[5])
     _stake(kit, 30 * TAO)
     _stake(kit, 5 * TAO, netuid=second, hotkey=second_hotkey.address)
-    third, _, receipt = register_subnet(deployment, accounts[6])
+    third, _, receipt = register_subnet(client, accounts[6])
     # The prices the registration saw: after its own accrual, which ran before the pool opened.
     at = receipt.blockNumber
     prices = sorted(kit.pools.functions.spotPrice(n).call(block_identifier=at) for n in (kit.netuid, second))
-    lock = deployment.contract("SubnetRegistry").functions.subnetInfo(third).call()[3]
+    lock = client.contract("SubnetRegistry").functions.subnetInfo(third).call()[3]
     median = (prices[0] + prices[1]) // 2  # even count: the mean of the middle two, rounded down
     assert kit.pools.functions.reserves(third).call() == [lock, lock * WAD // median]
     # Three pools: the middle price.
-    fourth, _, receipt = register_subnet(deployment, accounts[7])
+    fourth, _, receipt = register_subnet(client, accounts[7])
     at = receipt.blockNumber
     prices = sorted(kit.pools.functions.spotPrice(n).call(block_identifier=at) for n in (kit.netuid, second, third))
-    lock4 = deployment.contract("SubnetRegistry").functions.subnetInfo(fourth).call()[3]
+    lock4 = client.contract("SubnetRegistry").functions.subnetInfo(fourth).call()[3]
     assert kit.pools.functions.reserves(fourth).call() == [lock4, lock4 * WAD // prices[1]]
 
 

@@ -14,20 +14,25 @@ def one_block(w3, calls) -> list:
 
     Automine is off while they are queued, so the block holds exactly these transactions (as an
     attacker's bundle would). Each gets a fixed gas limit: estimating against a queue is unreliable.
+    An ``account`` given as an address string is impersonated (a protocol contract, settlement).
     """
     nonces: dict[str, int] = {}
     hashes = []
     w3.provider.make_request("evm_setAutomine", [False])
     try:
         for fn_call, account in calls:
-            nonce = nonces.get(account.address)
+            address = account if isinstance(account, str) else account.address
+            nonce = nonces.get(address)
             if nonce is None:
-                nonce = w3.eth.get_transaction_count(account.address, "pending")
-            nonces[account.address] = nonce + 1
-            tx = fn_call.build_transaction(
-                {"from": account.address, "nonce": nonce, "gas": _GAS, "chainId": w3.eth.chain_id}
-            )
-            hashes.append(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction))
+                nonce = w3.eth.get_transaction_count(address, "pending")
+            nonces[address] = nonce + 1
+            tx = fn_call.build_transaction({"from": address, "nonce": nonce, "gas": _GAS, "chainId": w3.eth.chain_id})
+            if isinstance(account, str):
+                w3.provider.make_request("anvil_impersonateAccount", [address])
+                w3.provider.make_request("anvil_setBalance", [address, hex(10**20)])
+                hashes.append(w3.eth.send_transaction(tx))
+            else:
+                hashes.append(w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction))
         w3.provider.make_request("evm_mine", [])
     finally:
         w3.provider.make_request("evm_setAutomine", [True])

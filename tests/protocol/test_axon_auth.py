@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from evmtensor.protocol import canonical as c
+from evmtensor.protocol.crypto import keccak
 
 from protocol_helpers import Keys, Running, now_ms, sign_request
 
@@ -45,7 +46,15 @@ def _high_s(signature: str) -> str:
 
 
 TAMPERS: dict[str, tuple[Callable[[dict, bytes, Keys], tuple[str, dict, bytes]], int, str]] = {
-    "body": (lambda h, b, k: ("text", h, b'{"text":"HELLO"}'), 401, "BAD_SIGNATURE"),
+    "body": (lambda h, b, k: ("text", h, b'{"text":"HELLO"}'), 401, "BODY_MISMATCH"),
+    "body and its hash header": (
+        lambda h, b, k: ("text", {**h, c.H_BODY_HASH: "0x" + keccak(b'{"text":"HELLO"}').hex()},
+                         b'{"text":"HELLO"}'), 401, "BAD_SIGNATURE"),
+    "body hash header": (lambda h, b, k: ("text", {**h, c.H_BODY_HASH: "0x" + "00" * 32}, b),
+                         401, "BAD_SIGNATURE"),
+    "body hash header missing": (
+        lambda h, b, k: ("text", {n: v for n, v in h.items() if n != c.H_BODY_HASH}, b),
+        401, "MISSING_HEADER"),
     "route": (lambda h, b, k: ("upper", h, b), 401, "BAD_SIGNATURE"),
     "caller hotkey": (
         lambda h, b, k: ("text", {**h, c.H_CALLER: k.other_validator.address}, b),

@@ -139,3 +139,13 @@ def test_keep_alive_survives_the_axon_closing_idle_connections(keys: Keys, tmp_p
     finally:
         server.stop()
     assert first.ok and second.ok, second.error
+
+
+def test_a_call_timeout_longer_than_the_default_is_honoured(fresh: Running, keys: Keys):
+    async def go():
+        async with Dendrite(keys.validator, timeout=0.3) as d:  # default shorter than the work
+            return await d.call(_target(fresh, keys), TEXT_TASK, TextRequest(text="sleep:0.8"),
+                                timeout=5)
+
+    result = asyncio.run(go())
+    assert result.ok, result.error

@@ -69,27 +69,35 @@ def test_memory_only_store_works_without_a_path():
     store.close()
 
 
-def test_the_gate_serves_higher_priority_first_and_refuses_overflow():
-    async def scenario() -> list[str]:
-        gate, order = PriorityGate(slots=1, max_waiting=2), []
+def test_the_gate_serves_higher_priority_first_and_a_full_room_evicts_the_lowest():
+    async def scenario() -> tuple[list[str], dict[str, int]]:
+        gate, order, refused = PriorityGate(slots=1, max_waiting=2), [], {}
         await gate.acquire(0)  # occupy the only slot
 
         async def waiter(name: str, priority: float) -> None:
-            await gate.acquire(priority)
+            try:
+                await gate.acquire(priority)
+            except Refusal as refusal:
+                refused[name] = refusal.status
+                return
             order.append(name)
             gate.release()
 
         low = asyncio.create_task(waiter("low", 1))
         high = asyncio.create_task(waiter("high", 100))
         await asyncio.sleep(0)
-        with pytest.raises(Refusal) as info:
-            await gate.acquire(50)
+        with pytest.raises(Refusal) as info:  # not above the lowest waiter: the newcomer goes
+            await gate.acquire(1)
         assert info.value.status == 429
+        mid = asyncio.create_task(waiter("mid", 50))  # above the lowest: "low" is evicted
+        await asyncio.sleep(0)
+        assert gate.waiting == 2
         gate.release()
-        await asyncio.gather(low, high)
-        return order
+        await asyncio.gather(low, high, mid)
+        return order, refused
 
-    assert asyncio.run(scenario()) == ["high", "low"]
+    order, refused = asyncio.run(scenario())
+    assert order == ["high", "mid"] and refused == {"low": 429}
 
 
 def test_a_cancelled_waiter_does_not_leak_its_slot():

@@ -25,6 +25,12 @@ def net(w3, client, accounts):
 
 
 @pytest.fixture
+def relay_payer(accounts):
+    """The account the relay pays gas from."""
+    return accounts[RELAY_ACCOUNT]
+
+
+@pytest.fixture
 def relay_env(tmp_path, anvil, deployment, accounts) -> dict:
     path = tmp_path / "deployment.json"
     deployment.save(path)

@@ -83,6 +83,8 @@ def test_bad_input_gets_a_4xx_with_the_reason(net, start_relay):
         return r.json()["detail"]
 
     refused({**good, "values": [100, 200, 301]}, 401, "WeightsInvalidSignature")  # altered by someone
+    for junk in ("00" * 64 + "1b", "ff" * 64 + "1c", good["signature"][2:130] + "05"):  # no signer, high s, bad v
+        refused({**good, "signature": "0x" + junk}, 401, "WeightsInvalidSignature")
     detail = refused(net.sign(v, net.row(netuid=77)), 404, "WeightsSubnetNotFound")
     assert detail["args"] == [77]
     refused(net.sign(v, net.row(deadline=net.next_block() - 2)), 409, "WeightsDeadlinePassed")  # stale
@@ -93,6 +95,7 @@ def test_bad_input_gets_a_4xx_with_the_reason(net, start_relay):
     assert relay.http.get("/health").status_code == 200  # still serving
     assert post(good).status_code == 202
     assert relay.http.get("/v1/weights/1/not-an-address").status_code == 422
+    assert relay.http.get(f"/v1/weights/{10**30}/{v.address}").status_code == 422
     assert relay.http.get("/v1/submissions/0xabc").status_code == 404
 
 
@@ -224,10 +227,8 @@ def net_row_hash(uids, values) -> bytes:
     return packed_hash(uids, values)
 
 
-def test_a_relay_out_of_gas_money_keeps_the_message_until_it_can_pay(w3, net, start_relay, accounts):
-    from conftest import RELAY_ACCOUNT
-
-    payer = accounts[RELAY_ACCOUNT].address
+def test_a_relay_out_of_gas_money_keeps_the_message_until_it_can_pay(w3, net, start_relay, relay_payer):
+    payer = relay_payer.address
     w3.provider.make_request("anvil_setBalance", [payer, "0x0"])
     relay = start_relay(RELAY_BATCH_DELAY_S=0, RELAY_MAX_ATTEMPTS=10_000)
     receipt = relay.http.post("/v1/weights", json=as_json(net.sign(net.validators[0], net.row()))).json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
@@ -125,6 +126,12 @@ def test_a_keystore_whose_address_was_edited_is_refused(wallet, passwords):
     data = json.loads(wallet.coldkey_file.read_text())
     data["address"] = "11" * 20
     wallet.coldkey_file.write_text(json.dumps(data))
+    with pytest.raises(KeystoreCorrupt, match="address changed since it was created"):
+        wallet.coldkey(passwords)
+    with pytest.raises(KeystoreCorrupt, match="address changed"):
+        wallet.coldkey_address()  # refused even where no password is asked
+    del data["evmtensor"]["created"]  # a keystore from elsewhere: the decrypted key decides
+    wallet.coldkey_file.write_text(json.dumps(data))
     with pytest.raises(KeystoreCorrupt, match="not its stated address"):
         wallet.coldkey(passwords)
 
@@ -168,3 +175,85 @@ def test_scrypt_cost_is_standard_unless_lowered(monkeypatch):
     assert kdf_n() == STANDARD_KDF_N == 262_144
     with pytest.raises(ValueError):
         kdf_n(1000)
+
+
+def test_every_folder_the_wallet_creates_is_private_parents_included(tmp_path, passwords):
+    old = os.umask(0o022)
+    try:
+        root = tmp_path / "a" / "b" / "wallets"
+        w = Wallet("carol", root)
+        w.create(passwords)
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", root, w.path, w.path / "hotkeys"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_an_existing_wallet_folder_open_to_others_is_tightened(wallet, passwords, caplog):
+    os.chmod(wallet.path, 0o755)
+    os.chmod(wallet.path / "hotkeys", 0o777)
+    wallet.new_hotkey("second", passwords)
+    assert stat.S_IMODE(wallet.path.stat().st_mode) == 0o700
+    assert stat.S_IMODE((wallet.path / "hotkeys").stat().st_mode) == 0o700
+    assert "making it 0700" in caplog.text
+
+
+def _reencrypt(path, password: str, **kw) -> None:
+    """Re-encrypt a key file in place with other scrypt parameters, keeping its metadata."""
+    data = json.loads(path.read_text())
+    key = Account.decrypt(data, password)
+    fresh = Account.encrypt(key, password, kdf="scrypt", **kw)
+    fresh["evmtensor"] = data["evmtensor"]
+    path.write_text(json.dumps(fresh))
+
+
+def test_a_key_reencrypted_with_other_parameters_is_refused(wallet, passwords):
+    _reencrypt(wallet.hotkey_file("default"), "correct horse", iterations=2)
+    for load in (lambda: wallet.hotkey(passwords), lambda: wallet.hotkey_address()):
+        with pytest.raises(KeystoreCorrupt, match="kdfparams changed since it was created"):
+            load()
+    assert wallet.coldkey(passwords).address == wallet.coldkey_address()  # the other key is fine
+
+
+def test_a_flipped_encrypted_flag_is_refused(root, passwords):
+    w = Wallet("dev", root)
+    w.new_hotkey("fast", passwords, encrypt=False)
+    data = json.loads(w.hotkey_file("fast").read_text())
+    data["evmtensor"]["encrypted"] = True
+    w.hotkey_file("fast").write_text(json.dumps(data))
+    with pytest.raises(KeystoreCorrupt, match="encrypted changed"):
+        w.hotkey(passwords, "fast")
+
+
+class _AnswersOnce:
+    """A password source whose second question fails (a prompt interrupted, a typo twice)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get(self, what: str, *, new: bool = False) -> str:
+        self.asked.append(what)
+        if len(self.asked) > 1:
+            raise PasswordUnavailable(f"the two passwords typed for {what} differ")
+        return "first"
+
+
+def test_create_asks_every_password_before_writing_anything(root):
+    w = Wallet("erin", root)
+    source = _AnswersOnce()
+    with pytest.raises(PasswordUnavailable):
+        w.create(source)  # type: ignore[arg-type]
+    assert len(source.asked) == 2 and "coldkey" in source.asked[0] and "hotkey" in source.asked[1]
+    assert not w.coldkey_file.exists() and not w.hotkey_file("default").exists()
+
+
+def test_create_removes_the_coldkey_if_the_hotkey_cannot_be_written(root, passwords, monkeypatch):
+    w = Wallet("fay", root)
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(w, "_write_hotkey", fail)
+    with pytest.raises(OSError):
+        w.create(passwords)
+    assert not w.coldkey_file.exists()

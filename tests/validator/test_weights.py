@@ -1,0 +1,122 @@
+"""Weights: max-weight water-filling, u16 conversion under the subnet's rules, EIP-712 signing."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evmtensor.protocol import Signer
+from fuzz import examples
+from validator.weights import (
+    U16_MAX,
+    FileWeightsSink,
+    MemoryWeightsSink,
+    WeightRules,
+    normalize_max_weight,
+    process_weights,
+    sign_weights,
+)
+
+
+def test_normalize_max_weight_caps_and_shares_the_rest():
+    # [4,1,1,1,1]/8 = [.5,.125..]: cap .4, the other .6 shared equally.
+    np.testing.assert_allclose(normalize_max_weight(np.array([4.0, 1, 1, 1, 1]), 0.4),
+                               [0.4, 0.15, 0.15, 0.15, 0.15])
+    # Capping only the largest would push the second over .3: both capped, .4 shared.
+    np.testing.assert_allclose(normalize_max_weight(np.array([10.0, 10, 1, 1]), 0.3),
+                               [0.3, 0.3, 0.2, 0.2])
+    np.testing.assert_allclose(normalize_max_weight(np.array([3.0, 1]), 1.0), [0.75, 0.25])
+
+
+def test_normalize_max_weight_uniform_when_impossible_or_empty():
+    np.testing.assert_allclose(normalize_max_weight(np.array([5.0, 1, 0]), 0.3), [1 / 3] * 3)
+    np.testing.assert_allclose(normalize_max_weight(np.zeros(4), 0.5), [0.25] * 4)
+    np.testing.assert_allclose(normalize_max_weight(np.array([np.nan, 1.0]), 1.0), [0.0, 1.0])
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=20), st.floats(0.01, 1.0),
+       st.randoms(use_true_random=False))
+def test_normalize_max_weight_properties(values, limit, rnd):
+    x = np.array(values)
+    w = normalize_max_weight(x, limit)
+    assert w.min() >= 0 and abs(w.sum() - 1) < 1e-9
+    if limit * len(x) > 1 and x.sum() > 0:
+        assert w.max() <= limit + 1e-9
+    perm = list(range(len(x)))
+    rnd.shuffle(perm)
+    np.testing.assert_allclose(normalize_max_weight(x[perm], limit), w[perm], atol=1e-12)
+
+
+def test_process_weights_scales_max_to_u16_and_drops_zeros():
+    uids, u16 = process_weights(np.array([0, 1, 2, 3]), np.array([0.5, 0.25, 0.25, 0.0]),
+                                WeightRules())
+    assert uids.tolist() == [0, 1, 2]
+    # 0.25 / 0.5 * 65535 = 32767.5: rounds to the nearest even integer.
+    assert u16.tolist() == [U16_MAX, 32768, 32768]
+
+
+def test_process_weights_pads_to_min_allowed_weights():
+    uids, u16 = process_weights(np.arange(4), np.array([1.0, 0, 0, 0]),
+                                WeightRules(min_allowed_weights=3))
+    # floor 1e-5 each: shares [1.00001, 1e-5, 1e-5, 1e-5] / sum; 1e-5/1.00001 * 65535 = 0.655 -> 1
+    assert uids.tolist() == [0, 1, 2, 3]
+    assert u16.tolist() == [U16_MAX, 1, 1, 1]
+    with pytest.raises(ValueError, match="min_allowed_weights 5"):
+        process_weights(np.arange(4), np.ones(4), WeightRules(min_allowed_weights=5))
+
+
+def test_process_weights_respects_max_weight_limit():
+    uids, u16 = process_weights(np.arange(3), np.array([9.0, 1, 0]),
+                                WeightRules(max_weight_limit=0.5))
+    # shares [.5, .5*1/1... ] : cap .5, rest .5 to uid 1 (uid 2 has 0) -> equal weights
+    assert uids.tolist() == [0, 1]
+    assert u16.tolist() == [U16_MAX, U16_MAX]
+
+
+def test_signed_weights_match_eth_account_typed_data_signature():
+    key = os.urandom(32)
+    signer = Signer(key)
+    rules = WeightRules(version_key=7)
+    contract = "0x00000000000000000000000000000000000000aa"
+    signed = sign_weights(signer, 3, np.array([1, 4]), np.array([U16_MAX, 100]), rules, 42,
+                          31337, contract)
+    assert signed.signer() == signer.address
+    expected = Account.sign_message(encode_typed_data(full_message={
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                             {"name": "chainId", "type": "uint256"},
+                             {"name": "verifyingContract", "type": "address"}],
+            "Weights": [{"name": "netuid", "type": "uint16"}, {"name": "uids", "type": "uint16[]"},
+                        {"name": "weights", "type": "uint16[]"},
+                        {"name": "versionKey", "type": "uint64"}, {"name": "nonce", "type": "uint64"}],
+        },
+        "primaryType": "Weights",
+        "domain": {"name": "EVMTensor", "version": "1", "chainId": 31337,
+                   "verifyingContract": contract},
+        "message": {"netuid": 3, "uids": [1, 4], "weights": [U16_MAX, 100], "versionKey": 7,
+                    "nonce": 42},
+    }), key)
+    assert Account._recover_hash(expected.message_hash, signature=bytes.fromhex(
+        signed.signature[2:])) == signer.address
+    tampered = type(signed)(**{**signed.__dict__, "weights": [U16_MAX, 101]})
+    assert tampered.signer() != signer.address
+
+
+def test_sinks_record_submissions(tmp_path):
+    signer = Signer(os.urandom(32))
+    signed = sign_weights(signer, 1, np.array([0]), np.array([U16_MAX]), WeightRules(), 1, 1,
+                          "0x" + "00" * 20)
+    memory = MemoryWeightsSink()
+    memory.submit(signed)
+    assert memory.submitted == [signed]
+    sink = FileWeightsSink(tmp_path / "w" / "weights.jsonl")
+    sink.submit(signed)
+    sink.submit(signed)
+    assert sink.read() == [signed, signed]
