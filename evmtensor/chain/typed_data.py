@@ -57,6 +57,17 @@ TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint64"},
         {"name": "deadlineBlock", "type": "uint64"},
     ],
+    # Epoch results (contracts/interfaces/IEpochSettlement.sol; oracle.epoch).
+    "EpochResult": [
+        {"name": "netuid", "type": "uint16"},
+        {"name": "epoch", "type": "uint64"},
+        {"name": "snapshotBlock", "type": "uint64"},
+        {"name": "inputsHash", "type": "bytes32"},
+        {"name": "incentive", "type": "bytes"},
+        {"name": "dividends", "type": "bytes"},
+        {"name": "permits", "type": "bytes"},
+        {"name": "bondsHash", "type": "bytes32"},
+    ],
 }
 
 

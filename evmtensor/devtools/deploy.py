@@ -23,13 +23,13 @@ from evmtensor.chain.deployment import Deployment, load_deployment
 from evmtensor.devtools.compiler import compile_contracts, source_key
 from evmtensor.errors import ConfigError, DeploymentError
 from evmtensor.paths import CONTRACTS_DIR
-from evmtensor.units import ZERO_ADDRESS
 
 __all__ = ["DEPLOY_ORDER", "create_address", "deploy_protocol", "ensure_deployed", "load_profile"]
 
 log = logging.getLogger(__name__)
 
-DEPLOY_ORDER = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews", "Weights")
+DEPLOY_ORDER = ("TaoToken", "SubnetRegistry", "NeuronRegistry", "StakingPools", "Emission", "MetagraphViews", "Weights",
+                "EpochSettlement")
 _ROLE_OF = {"TaoToken": "tao", "SubnetRegistry": "subnets", "NeuronRegistry": "neurons",
             "StakingPools": "pools", "Emission": "emission"}
 
@@ -79,12 +79,14 @@ def _merged(base: dict, override: dict) -> dict:
     return out
 
 
-def _constructor_args(name, abi, protocol, profile, overrides, genesis) -> list:
+def _constructor_args(name, abi, protocol, profile, overrides, genesis, addresses) -> list:
     ctor = next((i for i in abi if i["type"] == "constructor"), {"inputs": []})
     if name == "TaoToken":
         accounts = [to_checksum_address(a) for a, _ in genesis]
         return [protocol, accounts, [int(v) for _, v in genesis]]
     params = _merged(load_profile(profile, name), overrides.get(name) or {})
+    if name == "EpochSettlement":  # (protocol, weights, params): it reads the Weights rows
+        return [protocol, addresses["Weights"], *_struct_args(name, [ctor["inputs"][0], ctor["inputs"][2]], params)]
     return [protocol, *_struct_args(name, ctor["inputs"], params)]
 
 
@@ -94,7 +96,7 @@ def deploy_protocol(
     profile: str = "devnet",
     overrides: dict[str, dict] | None = None,
     genesis: list[tuple[str, int]] | None = None,
-    settlement: str = ZERO_ADDRESS,
+    settlement: str | None = None,
 ) -> Deployment:
     """Deploy every protocol contract from ``deployer``; returns the :class:`Deployment`.
 
@@ -102,7 +104,8 @@ def deploy_protocol(
         profile: parameter profile folder under ``contracts/profiles``.
         overrides: ``{contract: {field: value}}`` merged over the profile.
         genesis: ``[(address, rao)]`` TAO allocated at construction.
-        settlement: the address allowed to drain pending emission and credit stake.
+        settlement: the address allowed to drain pending emission and credit stake; by default
+            the EpochSettlement contract deployed here (tests may name another, to impersonate it).
     """
     artifacts = compile_contracts()
     missing = [n for n in DEPLOY_ORDER if n not in artifacts]
@@ -111,13 +114,14 @@ def deploy_protocol(
     overrides = overrides or {}
     nonce = w3.eth.get_transaction_count(deployer.address, "pending")
     addresses = {n: create_address(deployer.address, nonce + i) for i, n in enumerate(DEPLOY_ORDER)}
-    protocol = tuple(addresses[n] for n in _ROLE_OF) + (to_checksum_address(settlement),)
+    settlement = addresses["EpochSettlement"] if settlement is None else to_checksum_address(settlement)
+    protocol = tuple(addresses[n] for n in _ROLE_OF) + (settlement,)
     dep = Deployment(w3.eth.chain_id, addresses, {n: artifacts[n]["abi"] for n in DEPLOY_ORDER},
                      w3.eth.block_number + 1, profile, source_key(), settlement)
     client = ChainClient(w3, dep)  # decodes constructor reverts by the contracts' own errors
     for i, name in enumerate(DEPLOY_ORDER):
         art = artifacts[name]
-        args = _constructor_args(name, art["abi"], protocol, profile, overrides, genesis or [])
+        args = _constructor_args(name, art["abi"], protocol, profile, overrides, genesis or [], addresses)
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = factory.constructor(*args).build_transaction(
             {"from": deployer.address, "nonce": nonce + i, "chainId": dep.chain_id}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ProtocolAddresses, ProtocolWired} from "./ProtocolWired.sol";
+import {ReentrancyGuard} from "./libraries/ReentrancyGuard.sol";
+import {TypedData} from "./libraries/TypedData.sol";
+import {EpochSnapshot} from "./libraries/EpochSnapshot.sol";
+import {IEpochSettlement} from "./interfaces/IEpochSettlement.sol";
+import {IEmission} from "./interfaces/IEmission.sol";
+import {IStakingPools} from "./interfaces/IStakingPools.sol";
+import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
+import {ISubnetRegistry} from "./interfaces/ISubnetRegistry.sol";
+import {IWeights} from "./interfaces/IWeights.sol";
+
+/// @title EpochSettlement
+/// @notice Opens each subnet's epoch at a snapshot it takes itself, accepts the result a stake
+///         quorum of the snapshot's validators signed, and pays the epoch's emission out.
+/// @dev Layouts, quorum and payout rules: IEpochSettlement. Storage per subnet: two slots of
+///      epoch state and the bonds hash; the snapshot, the inputs and the bonds live in events.
+contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
+    uint256 private constant _U16 = 65535;
+
+    uint16 private immutable _quorum;
+    address private immutable _weights;
+    bytes32 private immutable _cachedDomainSeparator;
+    uint256 private immutable _cachedChainId;
+
+    mapping(uint16 netuid => EpochState) private _epochs;
+
+    /// @dev One settlement's amounts (kept in memory: too many for the stack).
+    struct Payout {
+        uint256 sumI;
+        uint256 sumD;
+        uint256 minerBudget;
+        uint256 validatorBudget;
+        uint256 minerPaid;
+        uint256 validatorPaid;
+        uint256 burned;
+        address ownerColdkey;
+        address ownerHotkey;
+    }
+
+    constructor(ProtocolAddresses memory protocol, address weights_, EpochSettlementParams memory p)
+        ProtocolWired(protocol)
+    {
+        // Half or less would let two disjoint halves each settle a different result.
+        if (uint256(p.quorum) * 2 <= _U16) revert SettlementInvalidParam("quorum", p.quorum);
+        if (weights_ == address(0)) revert SettlementInvalidParam("weights", 0);
+        _quorum = p.quorum;
+        _weights = weights_;
+        _cachedChainId = block.chainid;
+        _cachedDomainSeparator = TypedData.domainSeparator(address(this));
+    }
+
+    // ================================================================== open
+
+    /// @inheritdoc IEpochSettlement
+    function openEpoch(uint16 netuid) external nonReentrant returns (uint64 epoch) {
+        if (!ISubnetRegistry(_subnets).subnetExists(netuid)) revert SettlementSubnetNotFound(netuid);
+        ISubnetRegistry.Hyperparameters memory hp = ISubnetRegistry(_subnets).hyperparameters(netuid);
+        if (hp.tempo == 0) revert SettlementEpochsDisabled(netuid);
+        epoch = _epoch(netuid, hp.tempo, block.number);
+        EpochState storage e = _epochs[netuid];
+        if (e.snapshotBlock != 0 && epoch <= e.epoch) {
+            uint256 next = (uint256(e.epoch) + 1) * (uint256(hp.tempo) + 1) - netuid - 1;
+            revert SettlementEpochNotDue(netuid, e.epoch, next);
+        }
+        // Emission of every block so far lands (at the prices those blocks had) before the snapshot.
+        IEmission(_emission).accrueCurrent();
+        (bytes memory snapshot, bytes memory neurons, uint256[] memory stakes) = _snapshot(netuid);
+        (uint256 threshold, uint256 validatorStake) = _validatorSet(stakes, hp.maxValidators);
+        bytes32 snapshotHash = keccak256(snapshot);
+        _epochs[netuid] = EpochState(
+            epoch, uint64(block.number), uint64(threshold), false, snapshotHash, uint128(validatorStake), e.bondsHash
+        );
+        _emitOpened(netuid, epoch, snapshotHash, validatorStake, threshold, snapshot, neurons, hp);
+    }
+
+    /// @dev The validator set: the top `k` stakes (ties included), each positive.
+    function _validatorSet(uint256[] memory stakes, uint256 k) private pure returns (uint256 threshold, uint256 total) {
+        uint256[] memory copy = new uint256[](stakes.length);
+        for (uint256 i; i < stakes.length; ++i) {
+            copy[i] = stakes[i];
+        }
+        threshold = EpochSnapshot.kthLargest(copy, k);
+        if (threshold == 0) threshold = 1; // a validator holds stake
+        for (uint256 i; i < stakes.length; ++i) {
+            if (stakes[i] >= threshold) total += stakes[i];
+        }
+    }
+
+    function _emitOpened(
+        uint16 netuid,
+        uint64 epoch,
+        bytes32 snapshotHash,
+        uint256 validatorStake,
+        uint256 threshold,
+        bytes memory snapshot,
+        bytes memory neurons,
+        ISubnetRegistry.Hyperparameters memory hp
+    ) private {
+        IEmission.Pending memory q = IEmission(_emission).pending(netuid);
+        emit EpochOpened(
+            netuid,
+            epoch,
+            uint64(block.number),
+            snapshotHash,
+            validatorStake,
+            uint64(threshold),
+            q.ownerCut + q.serverAlpha + q.validatorAlpha,
+            snapshot,
+            neurons,
+            hp
+        );
+    }
+
+    /// @dev The snapshot and neurons bytes of every UID of `netuid` now, and a copy of the stakes.
+    function _snapshot(uint16 netuid)
+        private
+        view
+        returns (bytes memory snapshot, bytes memory neurons, uint256[] memory stakes)
+    {
+        uint16 n = INeuronRegistry(_neurons).subnetN(netuid);
+        INeuronRegistry.NeuronInfo[] memory info = INeuronRegistry(_neurons).neurons(netuid, 0, n);
+        address[] memory hotkeys = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            hotkeys[i] = info[i].hotkey;
+        }
+        (bytes32[] memory rowHashes, uint64[] memory rowBlocks) = IWeights(_weights).latestRows(netuid, hotkeys);
+        snapshot = EpochSnapshot.allocate(n, EpochSnapshot.ENTRY);
+        neurons = EpochSnapshot.allocate(n, EpochSnapshot.NEURON_ENTRY);
+        stakes = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 stake = IStakingPools(_pools).hotkeyAlpha(netuid, hotkeys[i]);
+            // Alpha issuance per subnet stays below 21e15 < 2^64.
+            stakes[i] = stake;
+            EpochSnapshot.writeEntry(snapshot, i, hotkeys[i], info[i].coldkey, uint64(stake));
+            EpochSnapshot.writeNeuron(neurons, i, info[i].registeredAt, rowBlocks[i], rowHashes[i], info[i].validatorPermit);
+        }
+    }
+
+    // ================================================================== settle
+
+    /// @inheritdoc IEpochSettlement
+    function settle(
+        EpochResult calldata r,
+        bytes calldata snapshot,
+        bytes calldata bonds,
+        Attestation[] calldata attestations
+    ) external nonReentrant {
+        EpochState storage e = _epochs[r.netuid];
+        uint256 n = _checkResult(e, r, snapshot, bonds);
+        bytes32 digest = EpochSnapshot.resultDigest(domainSeparator(), r);
+        uint256 signed = _checkQuorum(e, digest, snapshot, n, attestations);
+        e.settled = true;
+        e.bondsHash = r.bondsHash;
+        _settle(r, snapshot, n, e.snapshotBlock, digest, signed);
+        emit BondsPublished(r.netuid, r.epoch, r.bondsHash, bonds);
+    }
+
+    /// @dev The result is for the open, unsettled epoch, with its snapshot, well formed; returns n.
+    function _checkResult(EpochState storage e, EpochResult calldata r, bytes calldata snapshot, bytes calldata bonds)
+        private
+        view
+        returns (uint256 n)
+    {
+        if (e.snapshotBlock == 0) revert SettlementNoOpenEpoch(r.netuid);
+        if (r.epoch != e.epoch || r.snapshotBlock != e.snapshotBlock) {
+            revert SettlementEpochMismatch(r.netuid, r.epoch, r.snapshotBlock, e.epoch, e.snapshotBlock);
+        }
+        if (e.settled) revert SettlementAlreadySettled(r.netuid, r.epoch);
+        bytes32 got = keccak256(snapshot);
+        if (got != e.snapshotHash) revert SettlementSnapshotMismatch(e.snapshotHash, got);
+        n = snapshot.length / EpochSnapshot.ENTRY;
+        if (r.incentive.length != 2 * n) revert SettlementMalformedResult("incentive", r.incentive.length, 2 * n);
+        if (r.dividends.length != 2 * n) revert SettlementMalformedResult("dividends", r.dividends.length, 2 * n);
+        if (r.permits.length != n) revert SettlementMalformedResult("permits", r.permits.length, n);
+        got = keccak256(bonds);
+        if (got != r.bondsHash) revert SettlementBondsMismatch(r.bondsHash, got);
+        if (!ISubnetRegistry(_subnets).subnetExists(r.netuid)) revert SettlementSubnetNotFound(r.netuid);
+        uint256 registeredAt = ISubnetRegistry(_subnets).subnetInfo(r.netuid).registeredAt;
+        if (registeredAt > e.snapshotBlock) revert SettlementSubnetChanged(r.netuid, registeredAt, e.snapshotBlock);
+    }
+
+    /// @dev Every attestation is a distinct validator of the snapshot that signed `digest`;
+    ///      together they hold the quorum. Returns the stake that signed.
+    function _checkQuorum(
+        EpochState storage e,
+        bytes32 digest,
+        bytes calldata snapshot,
+        uint256 n,
+        Attestation[] calldata attestations
+    ) private view returns (uint256 signed) {
+        uint256 threshold = e.validatorThreshold;
+        uint256 previous;
+        for (uint256 i; i < attestations.length; ++i) {
+            uint16 uid = attestations[i].uid;
+            if (uid >= n || (i != 0 && uid <= previous)) revert SettlementBadSigner(i, uid, n);
+            previous = uid;
+            (address hotkey,, uint256 stake) = EpochSnapshot.entry(snapshot, uid);
+            address recovered = TypedData.recover(digest, attestations[i].signature);
+            if (recovered != hotkey) revert SettlementInvalidSignature(uid, hotkey, recovered);
+            if (stake < threshold) revert SettlementNotValidator(uid, stake, threshold);
+            signed += stake;
+        }
+        uint256 total = e.validatorStake;
+        uint256 required = (total * _quorum + _U16 - 1) / _U16;
+        if (total == 0 || signed < required) revert SettlementQuorumNotReached(signed, required, total);
+    }
+
+    /// @dev Drains, pays out (see IEpochSettlement for the rules and order) and records the epoch.
+    function _settle(EpochResult calldata r, bytes calldata snapshot, uint256 n, uint64 snapshotBlock, bytes32 digest, uint256 signed)
+        private
+    {
+        IEmission(_emission).accrueCurrent();
+        Payout memory p;
+        for (uint256 i; i < n; ++i) {
+            p.sumI += EpochSnapshot.u16At(r.incentive, i);
+            p.sumD += EpochSnapshot.u16At(r.dividends, i);
+        }
+        INeuronRegistry.EpochRecord[] memory records = new INeuronRegistry.EpochRecord[](n);
+        if (p.sumI == 0 && p.sumD == 0) {
+            // Nobody earned anything: leave the emission pending for the next epoch.
+            IEmission.Pending memory q = IEmission(_emission).pending(r.netuid);
+            _record(r, n, snapshotBlock, records);
+            emit EpochSettled(r.netuid, r.epoch, digest, signed, 0, 0, 0, 0, q.ownerCut + q.serverAlpha + q.validatorAlpha);
+            return;
+        }
+        IEmission.Pending memory d = IEmission(_emission).drainPending(r.netuid);
+        (p.ownerColdkey, p.ownerHotkey) = ISubnetRegistry(_subnets).subnetOwner(r.netuid);
+        _budgets(p, d);
+        if (d.ownerCut != 0) IStakingPools(_pools).creditStake(r.netuid, p.ownerHotkey, p.ownerColdkey, d.ownerCut);
+        _payMiners(p, r, snapshot, n, records);
+        _payValidators(p, r, snapshot, n, records);
+        _record(r, n, snapshotBlock, records);
+        emit EpochSettled(r.netuid, r.epoch, digest, signed, d.ownerCut, p.minerPaid, p.validatorPaid, p.burned, 0);
+    }
+
+    /// @dev Spec 2.8.1-2.8.2 with the miners capped at S (6.3.4); R = 0.
+    function _budgets(Payout memory p, IEmission.Pending memory d) private pure {
+        uint256 total = d.serverAlpha + d.validatorAlpha;
+        if (p.sumI != 0 && p.sumD != 0) (p.minerBudget, p.validatorBudget) = (d.serverAlpha, d.validatorAlpha);
+        else if (p.sumI != 0) p.minerBudget = total;
+        else p.validatorBudget = total;
+    }
+
+    function _payMiners(
+        Payout memory p,
+        EpochResult calldata r,
+        bytes calldata snapshot,
+        uint256 n,
+        INeuronRegistry.EpochRecord[] memory records
+    ) private {
+        if (p.minerBudget == 0) return;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = (p.minerBudget * EpochSnapshot.u16At(r.incentive, i)) / p.sumI;
+            if (amount == 0) continue;
+            records[i].emission = uint64(amount);
+            (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
+            // Spec 2.8.3: the owner's own miners earn nothing; their alpha is burned (drained, unowned).
+            if (coldkey == p.ownerColdkey || hotkey == p.ownerHotkey) {
+                p.burned += amount;
+                continue;
+            }
+            IStakingPools(_pools).creditStake(r.netuid, hotkey, coldkey, amount);
+            p.minerPaid += amount;
+        }
+    }
+
+    function _payValidators(
+        Payout memory p,
+        EpochResult calldata r,
+        bytes calldata snapshot,
+        uint256 n,
+        INeuronRegistry.EpochRecord[] memory records
+    ) private {
+        if (p.validatorBudget == 0) return;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = (p.validatorBudget * EpochSnapshot.u16At(r.dividends, i)) / p.sumD;
+            if (amount == 0) continue;
+            records[i].emission += uint64(amount);
+            (address hotkey,,) = EpochSnapshot.entry(snapshot, i);
+            IStakingPools(_pools).creditEmission(r.netuid, hotkey, amount);
+            p.validatorPaid += amount;
+        }
+    }
+
+    /// @dev Incentive, dividends, emission and permits for the metagraph and pruning.
+    function _record(EpochResult calldata r, uint256 n, uint64 snapshotBlock, INeuronRegistry.EpochRecord[] memory records)
+        private
+    {
+        for (uint256 i; i < n; ++i) {
+            INeuronRegistry.EpochRecord memory rec = records[i];
+            rec.incentive = uint16(EpochSnapshot.u16At(r.incentive, i));
+            rec.dividends = uint16(EpochSnapshot.u16At(r.dividends, i));
+            rec.validatorPermit = r.permits[i] != 0;
+        }
+        if (n != 0) INeuronRegistry(_neurons).recordEpoch(r.netuid, snapshotBlock, 0, records);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IEpochSettlement
+    function epochState(uint16 netuid) external view returns (EpochState memory) {
+        return _epochs[netuid];
+    }
+
+    /// @inheritdoc IEpochSettlement
+    function resultDigest(EpochResult calldata result) external view returns (bytes32) {
+        return EpochSnapshot.resultDigest(domainSeparator(), result);
+    }
+
+    /// @inheritdoc IEpochSettlement
+    function epochIndex(uint16 netuid, uint256 blockNumber) external view returns (uint64) {
+        return _epoch(netuid, ISubnetRegistry(_subnets).hyperparameters(netuid).tempo, blockNumber);
+    }
+
+    /// @inheritdoc IEpochSettlement
+    function params() external view returns (EpochSettlementParams memory) {
+        return EpochSettlementParams(_quorum);
+    }
+
+    /// @inheritdoc IEpochSettlement
+    function weights() external view returns (address) {
+        return _weights;
+    }
+
+    /// @inheritdoc IEpochSettlement
+    function domainSeparator() public view returns (bytes32) {
+        if (block.chainid == _cachedChainId) return _cachedDomainSeparator;
+        return TypedData.domainSeparator(address(this));
+    }
+
+    function _epoch(uint16 netuid, uint16 tempo, uint256 blockNumber) private pure returns (uint64) {
+        return uint64((blockNumber + netuid + 1) / (uint256(tempo) + 1));
+    }
+}

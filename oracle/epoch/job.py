@@ -1,0 +1,101 @@
+"""Scheduling of epoch settlement (apscheduler): each validator's job watches its subnet's tempo
+boundary, opens the epoch when it is due (anyone may; the first caller pays), computes the result
+from the chain, signs it and posts its attestation; a collector settles once a quorum is in.
+
+The collector here is in-process (a devnet with several validator keys, or a relay embedding
+it); it checks every attestation's signer against the epoch's snapshot before counting it, so
+whoever feeds it cannot inflate a stake or forge a signer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from evmtensor.chain.client import ChainClient
+from evmtensor.errors import ContractRevert
+
+from .result import Attestation, SettlementResult, compute_result, recover_attestation, settle, sign_result
+from .snapshot import EpochSnapshot, find_opened
+
+__all__ = ["EpochJob", "QuorumCollector", "schedule"]
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[SettlementResult, EpochSnapshot, Attestation], Any]
+
+
+class EpochJob:
+    """One validator's duty on one subnet; ``tick()`` is what the scheduler runs."""
+
+    def __init__(self, client: ChainClient, netuid: int, hotkey: Any, sender: Any, post: Post):
+        self.client, self.netuid, self.hotkey, self.sender, self.post = client, netuid, hotkey, sender, post
+        self.signed_epoch: int | None = None
+
+    def _due(self) -> bool:
+        state = self.client.view("EpochSettlement", "epochState", self.netuid)
+        nxt = self.client.view("EpochSettlement", "epochIndex", self.netuid, self.client.block_number() + 1)
+        return state["snapshotBlock"] == 0 or nxt > state["epoch"]
+
+    def tick(self) -> Attestation | None:
+        """Open the epoch if due, then attest the open epoch once; returns the attestation posted."""
+        if self._due():
+            try:
+                self.client.send(self.client.contract("EpochSettlement").functions.openEpoch(self.netuid), self.sender)
+            except ContractRevert as exc:
+                if exc.name != "SettlementEpochNotDue":  # another validator opened it first
+                    raise
+        snap = find_opened(self.client, self.netuid)
+        state = self.client.view("EpochSettlement", "epochState", self.netuid)
+        if snap.epoch == self.signed_epoch or state["settled"]:
+            return None
+        me = next((m for m in snap.neurons if m.hotkey == self.hotkey.address), None)
+        if me is None or me.stake < snap.validator_threshold:
+            return None  # not in this epoch's validator set
+        result, _, _ = compute_result(self.client, snap)
+        att = sign_result(self.client, self.hotkey, me.uid, result)
+        self.signed_epoch = snap.epoch
+        self.post(result, snap, att)
+        return att
+
+
+class QuorumCollector:
+    """Gathers attestations per (epoch, result) and settles when their snapshot stake reaches the
+    contract's quorum (``post`` of :class:`EpochJob`)."""
+
+    def __init__(self, client: ChainClient, sender: Any):
+        self.client, self.sender = client, sender
+        self.quorum = int(client.view("EpochSettlement", "params")["quorum"])
+        self._lock = threading.Lock()
+        self._pending: dict[tuple, dict[int, Attestation]] = {}
+        self.settled: list[dict] = []
+
+    def __call__(self, result: SettlementResult, snap: EpochSnapshot, att: Attestation) -> dict | None:
+        signer = recover_attestation(self.client, result, att.signature)
+        if att.uid >= snap.n or snap.neurons[att.uid].hotkey != signer:
+            raise ValueError(f"attestation for uid {att.uid} is signed by {signer}, not that UID's hotkey")
+        key = (result.netuid, result.epoch, result.message()["inputsHash"], result.bonds_hash, result.as_tuple())
+        with self._lock:
+            atts = self._pending.setdefault(key, {})
+            atts[att.uid] = att
+            signed = sum(snap.neurons[u].stake for u in atts if snap.neurons[u].stake >= snap.validator_threshold)
+            if signed * 65535 < snap.validator_stake * self.quorum or not snap.validator_stake:
+                return None
+            del self._pending[key]
+            receipt = settle(self.client, result, snap, list(atts.values()), self.sender)
+            self.settled.append(receipt)
+            log.info("settled subnet %d epoch %d with %d attestations", result.netuid, result.epoch, len(atts))
+            return receipt
+
+
+def schedule(jobs: list[EpochJob], interval_seconds: float = 2.0) -> BackgroundScheduler:
+    """A started background scheduler running every job's ``tick`` each interval (one at a time each)."""
+    scheduler = BackgroundScheduler()
+    for i, job in enumerate(jobs):
+        scheduler.add_job(job.tick, "interval", seconds=interval_seconds, id=f"epoch-{i}", max_instances=1,
+                          coalesce=True)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,68 @@
+"""The validator-side epoch job and the quorum collector on Anvil: boundaries watched, epochs
+opened, results computed, signed and collected until a quorum settles them (by hand and on
+apscheduler)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from contracts.core_helpers import events
+from epoch_net import EpochNet
+from oracle.epoch.job import EpochJob, QuorumCollector, schedule
+
+
+@pytest.fixture
+def net(w3, client, accounts):
+    return EpochNet(w3, client, accounts)
+
+
+def _jobs(net, collector):
+    return [EpochJob(net.client, net.netuid, hk, net.accounts[2 + i], collector) for i, hk in enumerate(net.validators)]
+
+
+def test_jobs_open_attest_and_settle_once_quorum_is_in(net):
+    collector = QuorumCollector(net.client, net.relay)
+    v1, v2, v3 = _jobs(net, collector)
+    assert v3.tick() is not None and not collector.settled  # opened the epoch, 0.4 of the stake alone
+    assert v3.tick() is None  # attests an epoch once
+    v2.tick()
+    assert not collector.settled  # v2 + v3 hold less than 2/3
+    v1.tick()
+    (receipt,) = collector.settled
+    (ev,) = events(net.settlement.events.EpochSettled, receipt)
+    assert ev.args.epoch == v1.signed_epoch == v2.signed_epoch
+    assert v1.tick() is None  # settled: nothing to do until the next boundary
+    # A paid epoch through the same jobs.
+    for i in range(3):
+        net.set_weights(i, [4, 5], [100, 50 + 40 * i])
+    net.mine_to_next_epoch()
+    for job in (v1, v2):
+        job.tick()
+    (_, second) = collector.settled
+    (ev,) = events(net.settlement.events.EpochSettled, second)
+    assert ev.args.minerAlpha > 0 and ev.args.validatorAlpha > 0
+
+
+def test_collector_refuses_an_attestation_not_signed_by_the_uid(net):
+    collector = QuorumCollector(net.client, net.relay)
+    snap = net.open()
+    result, _, _ = net.result(snap)
+    forged = net.attest(result, (2,))[0]
+    forged = type(forged)(1, forged.hotkey, forged.signature)  # v3's signature claimed for UID 1
+    with pytest.raises(ValueError, match="not that UID's hotkey"):
+        collector(result, snap, forged)
+
+
+def test_scheduled_jobs_settle_the_epoch(net):
+    collector = QuorumCollector(net.client, net.relay)
+    scheduler = schedule(_jobs(net, collector), interval_seconds=0.5)
+    try:
+        deadline = time.monotonic() + 90
+        while not collector.settled and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert len(collector.settled) == 1
+    assert net.client.view("EpochSettlement", "epochState", net.netuid)["settled"]

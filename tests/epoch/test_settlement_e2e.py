@@ -1,0 +1,120 @@
+"""End to end on Anvil: neurons registered and staked, weights signed and posted by a relay, the
+epoch opened on-chain, its inputs read back, Yuma run, a quorum of validators attesting, the
+result settled; every stake afterwards equals an independent computation to the rao.
+
+Expected payouts are computed here with fractions from the spec's text (2.8 and the port's cap
+of 6.3.4, IEpochSettlement), and the share pools by tests/epoch/share_model.py (spec 3.8, 7.1).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import floor
+
+import pytest
+
+from contracts.core_helpers import events
+from epoch_net import EpochNet
+from share_model import pools_from
+
+
+@pytest.fixture
+def net(w3, client, accounts):
+    return EpochNet(w3, client, accounts)
+
+
+def _settled(net, receipt):
+    (ev,) = events(net.settlement.events.EpochSettled, receipt)
+    return ev.args
+
+
+def _drained(net, receipt):
+    (ev,) = events(net.client.contract("Emission").events.PendingDrained, receipt)
+    return ev.args
+
+
+def test_first_epoch_without_weights_carries_emission_and_grants_permits(net):
+    snap = net.open()
+    assert snap.n == 6 and [m.stake > 0 for m in snap.neurons] == [False, True, True, True, False, False]
+    result, _, _ = net.result(snap)
+    assert sum(result.incentive) == 0 and sum(result.dividends) == 0
+    pending_before = net.client.view("Emission", "pending", net.netuid)
+    receipt = net.settle(result, snap, net.attest(result))
+    args = _settled(net, receipt)
+    assert not events(net.client.contract("Emission").events.PendingDrained, receipt)
+    assert args.ownerCut == args.minerAlpha == args.validatorAlpha == args.burned == 0
+    pending = net.client.view("Emission", "pending", net.netuid)
+    assert args.carried == pending["ownerCut"] + pending["serverAlpha"] + pending["validatorAlpha"]
+    assert args.carried > pending_before["ownerCut"] + pending_before["serverAlpha"]  # still accruing, nothing lost
+    info = net.client.view("NeuronRegistry", "neurons", net.netuid, 0, 6)
+    assert [bool(i["validatorPermit"]) for i in info] == list(result.permits)
+    assert all(result.permits[1:4])
+
+
+def test_quorum_settled_epoch_pays_owner_miners_validators_and_nominators_to_the_rao(net):
+    first = net.open()
+    r1, _, _ = net.result(first)
+    net.settle(r1, first, net.attest(r1))
+    net.set_weights(0, [4, 5], [100, 50])
+    net.set_weights(1, [4, 5], [100, 50])
+    net.set_weights(2, [4, 5], [10, 100])
+    snap = net.open()
+    result, inputs, out = net.result(snap)
+    assert net.result(snap)[0] == result  # a second validator reads the same inputs, signs the same bytes
+    assert inputs.last_update[1:4].tolist() == [m.row_block for m in snap.neurons[1:4]]
+    assert sum(result.incentive) > 0 and sum(result.dividends) > 0
+    before = net.pool_state()
+    takes = {hk.address: net.pools.functions.takeOf(hk.address).call() for hk in net.hotkeys}
+    receipt = net.settle(result, snap, net.attest(result, (0, 1)))
+
+    d = _drained(net, receipt)
+    o, s, v = d.ownerCut, d.serverAlpha, d.validatorAlpha
+    assert o > 0 and s > 0 and v > 0
+    sum_i, sum_d = sum(result.incentive), sum(result.dividends)
+    miner = {u: floor(Fraction(s * result.incentive[u], sum_i)) for u in range(6)}
+    validator = {u: floor(Fraction(v * result.dividends[u], sum_d)) for u in range(6)}
+    assert miner[0] == 0 and miner[4] > 0 and miner[5] > 0
+    assert validator[1] > validator[2] > 0
+
+    expected = pools_from(before)
+    hk, ck = [h.address for h in net.hotkeys], [c.address for c in net.coldkeys]
+    expected[hk[0]].deposit(ck[0], o)  # owner cut first
+    for u in range(6):
+        if miner[u]:
+            expected[hk[u]].deposit(ck[u], miner[u])
+    for u in range(6):
+        if validator[u]:
+            expected[hk[u]].credit(ck[u], validator[u], takes[hk[u]])
+    holders = [*ck, net.nominator.address]
+    for h in hk:
+        for c in holders:
+            assert net.stake_of(c, h) == expected[h].value(c), (h, c)
+
+    args = _settled(net, receipt)
+    assert (args.ownerCut, args.minerAlpha, args.validatorAlpha, args.burned) == (
+        o, sum(miner.values()), sum(validator.values()), 0)
+    dust = o + s + v - args.ownerCut - args.minerAlpha - args.validatorAlpha
+    assert 0 <= dust < 12 and net.pools.functions.releasedEmission(net.netuid).call() == dust
+    # The owner's cut arrived as stake of the owner coldkey on its hotkey (an empty pool before).
+    assert before[hk[0]][0] == 0 and net.stake_of(ck[0], hk[0]) == o
+    # Nominators gained pro rata: same shares, valued at the pool's new alpha per share.
+    nom = net.nominator.address
+    shares = net.pools.functions.sharesOf(nom, hk[1], net.netuid).call()
+    assert shares == before[hk[1]][2][nom]
+    alpha1 = net.pools.functions.hotkeyAlpha(net.netuid, hk[1]).call()
+    total1 = net.pools.functions.totalShares(net.netuid, hk[1]).call()
+    assert net.stake_of(nom, hk[1]) == floor(Fraction(alpha1 * shares, total1))
+    assert net.stake_of(nom, hk[1]) > floor(Fraction(before[hk[1]][0] * shares, before[hk[1]][1]))
+    # recordEpoch: the metagraph shows the epoch.
+    info = net.client.view("NeuronRegistry", "neurons", net.netuid, 0, 6)
+    assert [i["incentive"] for i in info] == list(result.incentive)
+    assert [i["dividends"] for i in info] == list(result.dividends)
+    assert [i["emission"] for i in info] == [miner[u] + validator[u] for u in range(6)]
+    assert [bool(i["validatorPermit"]) for i in info] == list(result.permits)
+    # The bonds are published and their hash kept: the next epoch's builder reads them back.
+    state = net.client.view("EpochSettlement", "epochState", net.netuid)
+    assert bytes(state["bondsHash"]) == result.bonds_hash and state["settled"]
+    net.set_weights(0, [4, 5], [100, 50])
+    nxt = net.open()
+    _, inputs3, _ = net.result(nxt)
+    assert inputs3.bonds.to_dense().tolist() == out.bonds_u16.to_dense().tolist()
