@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evmtensor import units
+
 __all__ = [
     "FEE_DENOMINATOR",
     "FEE_RATE",
@@ -37,8 +39,8 @@ __all__ = [
 
 FEE_DENOMINATOR = 65535
 FEE_RATE = 33
-PRICE_SCALE = 10**18
-MAX_LIMIT = 2**256 - 1
+PRICE_SCALE = units.PRICE_SCALE
+MAX_LIMIT = units.MAX_UINT256
 MIN_PRICE = 10**12  # 1e-6 TAO per alpha, 1e18-scaled (the contract's price band)
 MAX_PRICE = 10**24  # 1e6 TAO per alpha
 

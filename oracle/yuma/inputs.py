@@ -20,6 +20,8 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from evmtensor import units
+
 from .errors import YumaInputError
 
 __all__ = [
@@ -32,7 +34,7 @@ __all__ = [
     "max_upscale_u16",
 ]
 
-U16_MAX = 65535
+U16_MAX = units.U16_MAX
 
 
 class YumaMode(enum.StrEnum):

@@ -147,7 +147,6 @@ def fund_eth(w3, address: str, wei: int = 10**20) -> None:
 
 def revert_args(excinfo) -> list:
     """The decoded arguments of a ContractRevert, addresses checksummed."""
-    from web3 import Web3
+    from chain_asserts import normalised_args
 
-    args = excinfo.value.args_decoded
-    return [Web3.to_checksum_address(a) if isinstance(a, str) and len(a) == 42 and a.startswith("0x") else a for a in args]
+    return list(normalised_args(excinfo.value.args_decoded))
