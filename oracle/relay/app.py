@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from eth_abi import encode as abi_encode
+from eth_keys.exceptions import BadSignature
 from eth_utils import ValidationError as EthValidationError
 from eth_utils import keccak, to_checksum_address
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -126,7 +127,7 @@ def _check_signer(recovered: str, hotkey: str) -> None:
 def _recover(fn, *args, error: str = "WeightsInvalidSignature") -> str:
     try:
         return fn(*args)
-    except (ValueError, TypeError, EthValidationError) as exc:  # eth_keys refuses malformed signatures
+    except (ValueError, TypeError, EthValidationError, BadSignature) as exc:  # eth_keys refuses malformed signatures
         raise RelayRefused(401, error, f"malformed signature: {exc}") from exc
 
 
