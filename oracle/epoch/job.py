@@ -58,8 +58,8 @@ class EpochJob:
             return None  # not in this epoch's validator set
         result, _, _ = compute_result(self.client, snap)
         att = sign_result(self.client, self.hotkey, me.uid, result)
-        self.signed_epoch = snap.epoch
         self.post(result, snap, att)
+        self.signed_epoch = snap.epoch  # after the post: a refused or lost post is retried next tick
         return att
 
 
