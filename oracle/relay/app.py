@@ -4,6 +4,9 @@ Order for every POST: the body is parsed and typed (422), the signature is recov
 (401), a message already stored returns its receipt (200, ``duplicate``), then the contract's own
 check runs against the chain (registration, permit, nonce, limits: 4xx named after the error),
 and only then is the message committed to SQLite and acknowledged (202 with the receipt).
+An attestation is checked the same way against EpochSettlement's rules instead: subnet (404),
+the open unsettled epoch (409), the signer being that UID's hotkey and a validator at the
+epoch's snapshot (403); the worker settles once a quorum of snapshot stake signed one result.
 """
 
 from __future__ import annotations
