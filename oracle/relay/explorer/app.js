@@ -134,6 +134,9 @@ function fillExplainForm(netuid, details) {
   const latest = details[details.length - 1];
   if (!latest) return false;
   for (const n of latest.neurons) uidSel.appendChild(new Option(String(n.uid), String(n.uid)));
+  // Default: the UID that earned the most in the latest settled epoch (its story is the richest).
+  const earned = (n) => (n.stake_credited || 0) + (n.emission_credited || 0);
+  uidSel.value = String(latest.neurons.reduce((best, n) => (earned(n) > earned(best) ? n : best), latest.neurons[0]).uid);
   if ([...epochSel.options].some((o) => o.value === keepEpoch)) epochSel.value = keepEpoch;
   if ([...uidSel.options].some((o) => o.value === keepUid)) uidSel.value = keepUid;
   document.getElementById("explain-form").onsubmit = (ev) => { ev.preventDefault(); explainUid(netuid); };

@@ -19,7 +19,8 @@ function niceTicks(lo, hi, count) {
   const mag = Math.pow(10, Math.floor(Math.log10(step0)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0);
   const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(t);
+  // k * step, not repeated addition: sums drift (2 + 5 * 0.2 is not 3) and integers get lost.
+  for (let k = Math.ceil(lo / step - 1e-9); k <= Math.floor(hi / step + 1e-9); k++) ticks.push(Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -33,7 +34,7 @@ function fmtTick(v) {
 
 function lineChart(container, series, opts) {
   opts = opts || {};
-  const W = 520, H = 220, L = 52, R = 12, T = 10, B = 34;
+  const W = 560, H = 220, L = 52, R = 78, T = 10, B = 34; // R: room for the legend
   container.textContent = "";
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": opts.label || "chart" });
   container.appendChild(svg);
@@ -74,8 +75,8 @@ function lineChart(container, series, opts) {
       svg.appendChild(c);
     }
     // Legend, top right, one row per series.
-    svg.appendChild(svgEl("rect", { x: W - R - 90, y: T + 2 + i * 13, width: 8, height: 8, fill: color }));
-    svg.appendChild(svgEl("text", { x: W - R - 78, y: T + 10 + i * 13 }, s.name));
+    svg.appendChild(svgEl("rect", { x: W - R + 10, y: T + 2 + i * 13, width: 8, height: 8, fill: color }));
+    svg.appendChild(svgEl("text", { x: W - R + 22, y: T + 10 + i * 13 }, s.name));
   });
   return svg;
 }
