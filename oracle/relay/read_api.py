@@ -3,7 +3,8 @@ Yuma explanations and pool prices, all read from the chain (``oracle.relay.reads
 the relay's own store, so that what the explorer shows is what the chain says.
 
 Errors: an unknown subnet, epoch or UID is a 404 with ``{"detail": {"error", "message"}}`` (the
-relay's refusal shape); a malformed path or query is FastAPI's 422; an unreachable chain is 503.
+relay's refusal shape); a malformed path or query is FastAPI's 422; an unreachable chain, or logs
+that no longer rebuild an epoch's inputs, is 503.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def _serve(fn, *args) -> Any:
         return fn(*args)
     except reads.NotFound as exc:
         raise HTTPException(404, {"error": exc.error, "message": str(exc), "args": []}) from exc
+    except LookupError as exc:
+        # The chain's logs do not rebuild the epoch (a node that pruned them): not the caller's fault.
+        raise HTTPException(503, {"error": "EpochInputsUnavailable", "message": str(exc), "args": []}) from exc
     except (ChainError, RequestException, ConnectionError) as exc:
         raise HTTPException(503, {"error": "ChainUnavailable", "message": f"cannot read the chain: {exc}",
                                   "args": []}) from exc

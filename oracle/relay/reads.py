@@ -11,6 +11,7 @@ recompute every figure here from the same contracts, events and calldata).
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 
 from eth_utils import to_checksum_address
@@ -216,18 +217,24 @@ def _add_payouts(client: ChainClient, log, neurons: list[dict]) -> None:
 
 _YUMA_CACHE: dict = {}
 _YUMA_CACHE_SIZE = 32
+_YUMA_LOCK = threading.Lock()  # FastAPI runs these sync endpoints on a thread pool
 
 
 def _yuma(client: ChainClient, snap: EpochSnapshot):
     """The epoch's inputs and exact-mode result; cached by the snapshot's own hash (an epoch's
     inputs never change once opened, and a different chain gives a different snapshot)."""
     key = (client.deployment.chain_id, snap.netuid, snap.epoch, snap.snapshot_block, snap.snapshot_hash)
-    if key not in _YUMA_CACHE:
-        inputs = build_epoch_inputs(client, snap)
+    with _YUMA_LOCK:
+        hit = _YUMA_CACHE.get(key)
+    if hit is not None:
+        return hit
+    inputs = build_epoch_inputs(client, snap)
+    hit = (inputs, run_epoch(inputs, mode=YumaMode.EXACT))
+    with _YUMA_LOCK:
         if len(_YUMA_CACHE) >= _YUMA_CACHE_SIZE:
             _YUMA_CACHE.pop(next(iter(_YUMA_CACHE)))
-        _YUMA_CACHE[key] = (inputs, run_epoch(inputs, mode=YumaMode.EXACT))
-    return _YUMA_CACHE[key]
+        _YUMA_CACHE[key] = hit
+    return hit
 
 
 def epoch_explanation(client: ChainClient, netuid: int, epoch: int, uid: int) -> dict:

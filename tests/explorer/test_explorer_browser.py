@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from chromium_driver import dump_dom, read_png, screenshot
+from epoch.epoch_net import EpochNet
 from oracle.epoch import build_epoch_inputs
 from oracle.yuma import YumaMode, run_epoch
 from oracle.yuma.explain import explain
@@ -117,3 +118,18 @@ def test_screenshot_has_the_page_drawn(settled, relay, tmp_path):
     assert rows[5][20 * bpp:20 * bpp + 3] == bytes((0x1D, 0x23, 0x30))
     # The charts' line colours appear (spot price in the first palette colour, #2f6fde).
     assert any(bytes((0x2F, 0x6F, 0xDE)) in row for row in rows)
+
+
+def test_a_subnet_without_epochs_shows_its_pool_and_says_no_epoch_yet(w3, client, accounts, relay):
+    net = EpochNet(w3, client, accounts)  # registered and staked, no epoch opened
+    page = Dom(dump_dom(relay.url + f"/explorer/#netuid={net.netuid}"))
+    assert page.find("body")[0].get("data-ready") == "1"
+    assert page.text["subnet-id"] == str(net.netuid)
+    assert len(page.find("tr", inside="metagraph")) == 1 + 6
+    assert not [r for r in page.find("tr", inside="epochs") if "data-epoch" in r]
+    for chart in ("chart-emission", "chart-incentive", "chart-dividends"):
+        assert page.find("svg", inside=chart)[0]["data-points"] == "0"
+        assert page.find("text", inside=chart, **{"class": "empty"})
+    prices = relay.get(f"/v1/subnets/{net.netuid}/prices").json()["points"]
+    assert int(page.find("svg", inside="chart-price")[0]["data-points"]) == 2 * len(prices) > 0
+    assert page.text["explanation"] == "no settled epoch yet"

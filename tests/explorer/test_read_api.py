@@ -35,6 +35,8 @@ def test_subnets_report_price_share_reserves_stake_and_neurons_as_on_chain(settl
         assert int(s["price_raw"]) == v["spotPrice"] and int(s["moving_price_raw"]) == moving[v["netuid"]]
         assert s["emission_share"] == pytest.approx(float(Fraction(moving[v["netuid"]], sum(moving.values()))))
         assert (s["tao_in"], s["alpha_in"], s["neurons"]) == (v["taoIn"], v["alphaIn"], v["n"])
+        assert (s["owner_coldkey"], s["owner_hotkey"], s["tempo"]) == (
+            v["ownerColdkey"], v["ownerHotkey"], v["hyperparameters"]["tempo"])
         hotkeys = [n["hotkey"] for n in client.view("NeuronRegistry", "neurons", v["netuid"], 0, v["n"], block=block)]
         assert s["total_stake"] == sum(pools.functions.hotkeyAlpha(v["netuid"], h).call(block_identifier=block)
                                        for h in hotkeys)
@@ -60,7 +62,7 @@ def test_metagraph_rows_match_the_neuron_registry_and_the_last_settled_epoch(set
         assert row["dividends"] == pytest.approx(result.dividends[uid] / U16_MAX)
         assert (row["emission"], row["last_update"], row["validator_permit"]) == (
             chain["emission"], chain["lastUpdate"], chain["validatorPermit"])
-        assert row["validator_permit"] == result.permits[uid]
+        assert row["validator_permit"] == result.permits[uid] and row["registered_at"] == chain["registeredAt"]
         assert row["consensus"] == pytest.approx(float(out.consensus[uid]))
         assert row["trust"] == pytest.approx(float(out.validator_trust[uid]))
         assert row["axon"] is None  # nobody served an axon here
@@ -107,12 +109,18 @@ def test_settled_epoch_detail_has_the_signed_result_signers_and_payouts_to_the_r
         assert row["stake_credited"] == owner + miner, uid
         assert row["emission_credited"] == validator, uid
         assert row["take"] == takes.get(row["hotkey"], 0)
-        assert (row["hotkey"], row["stake"], row["permit"]) == (
-            snap.neurons[uid].hotkey, snap.neurons[uid].stake, snap.neurons[uid].permit)
+        m = snap.neurons[uid]
+        assert (row["hotkey"], row["coldkey"], row["stake"], row["permit"], row["registered_at"],
+                row["last_update"]) == (m.hotkey, m.coldkey, m.stake, m.permit, m.registered_at, m.row_block)
         assert (row["incentive"], row["dividends"], row["new_permit"]) == (
             result.incentive[uid], result.dividends[uid], result.permits[uid])
     assert body["neurons"][4]["stake_credited"] > 0 and body["neurons"][1]["emission_credited"] > 0
-    assert body["owner_cut"] == o and body["hyperparameters"]["tempo"] == net.tempo()
+    assert body["owner_cut"] == o and body["settled_block"] == receipt["blockNumber"]
+    assert (body["snapshot_hash"], body["pending_alpha"], body["validator_stake"], body["validator_threshold"]) == (
+        "0x" + snap.snapshot_hash.hex(), snap.pending_alpha, snap.validator_stake, snap.validator_threshold)
+    assert body["hyperparameters"] == {k: (v if isinstance(v, bool) else int(v))
+                                       for k, v in snap.hyperparameters.items()}
+    assert body["hyperparameters"]["tempo"] == net.tempo()
 
 
 def test_open_epoch_detail_has_its_snapshot_but_no_result(settled, relay):
