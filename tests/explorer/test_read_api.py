@@ -9,7 +9,8 @@ from math import floor
 
 import pytest
 
-from contracts.core_helpers import events
+from contracts.core_helpers import events, register_subnet
+from evmtensor.chain import actions
 from evmtensor.units import PRICE_SCALE, U16_MAX
 from oracle.epoch import build_epoch_inputs
 from oracle.yuma import YumaMode, run_epoch
@@ -22,7 +23,10 @@ def _ok(relay, path, **params) -> dict:
     return res.json()
 
 
-def test_subnets_report_price_share_reserves_stake_and_neurons_as_on_chain(settled, relay, client):
+def test_subnets_report_price_share_reserves_stake_and_neurons_as_on_chain(settled, relay, client, accounts, mine):
+    second, _, _ = register_subnet(client, accounts[3])
+    mine(5)
+    actions.stake(client, second, accounts[4], settled.net.validators[0].address, 10**9)  # accrues both
     body = _ok(relay, "/v1/subnets")
     block = body["block"]
     views = client.view("MetagraphViews", "subnets", block=block)
@@ -41,7 +45,8 @@ def test_subnets_report_price_share_reserves_stake_and_neurons_as_on_chain(settl
         assert s["total_stake"] == sum(pools.functions.hotkeyAlpha(v["netuid"], h).call(block_identifier=block)
                                        for h in hotkeys)
     ours = next(s for s in body["subnets"] if s["netuid"] == settled.net.netuid)
-    assert ours["neurons"] == 6 and ours["total_stake"] > 0 and 0 < ours["emission_share"] <= 1
+    assert ours["neurons"] == 6 and ours["total_stake"] > 0 and 0 < ours["emission_share"] < 1
+    assert second in [s["netuid"] for s in body["subnets"]]
 
 
 def test_metagraph_rows_match_the_neuron_registry_and_the_last_settled_epoch(settled, relay, client):

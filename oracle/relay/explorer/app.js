@@ -76,6 +76,14 @@ function renderMetagraph(mg) {
     cell(tr, n.validator_permit ? "✔" : "");
     cell(tr, n.axon);
     cell(tr, n.last_update);
+    // Clicking a UID explains it in the chosen epoch.
+    tr.className = "clickable";
+    tr.addEventListener("click", () => {
+      const sel = document.getElementById("explain-uid");
+      if (![...sel.options].some((o) => o.value === String(n.uid))) return;
+      sel.value = String(n.uid);
+      explainUid(mg.netuid);
+    });
     tbody.appendChild(tr);
   }
 }
