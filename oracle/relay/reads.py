@@ -120,7 +120,7 @@ def _epoch_index(client: ChainClient, netuid: int) -> list[dict]:
         out.append({
             "epoch": epoch, "snapshot_block": int(a["snapshotBlock"]), "opened_block": int(log["blockNumber"]),
             "snapshot_hash": "0x" + bytes(a["snapshotHash"]).hex(), "pending_alpha": int(a["pendingAlpha"]),
-            "validator_stake": int(a["validatorStake"]), "n": len(bytes(a["snapshot"])) // 48,
+            "validator_stake": int(a["validatorStake"]), "n": parse_opened(log).n,
             "settled": s is not None, "settled_block": int(s["blockNumber"]) if s else None,
             **(_settled_figures(s) if s else {}),
         })
