@@ -175,8 +175,7 @@ def gateway_router(validator: Validator) -> APIRouter:
         ident, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
         headers = {MINER_UID_HEADER: str(uid)}
         if body.stream:
-            chunks = _completion_chunks(ident, created, body.model,
-                                        pieces(text))
+            chunks = _completion_chunks(ident, created, body.model, pieces(text))
             return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
         return JSONResponse({
             "id": ident, "object": "text_completion", "created": created, "model": body.model,
