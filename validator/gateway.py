@@ -5,8 +5,10 @@
 (the validator's own scores break ties and stand in before the chain has any incentive), their
 answers are rewarded like a round's (similarity to the validator's own answer, copy penalty),
 the rewards feed the score store, and the best answer is returned with the miner's UID in the
-``x-evmtensor-miner-uid`` header. Streaming sends the chosen answer in chunks once it is chosen:
-the choice needs every answer, so no token reaches the user before scoring.
+``x-evmtensor-miner-uid`` header. Streaming sends the chosen answer one token per event (cut
+where the validator's own tokenizer puts token boundaries) once it is chosen: the choice needs
+every answer, and the signed protocol carries whole answers (one signed body per call), so no
+token reaches the user before the miners have answered and been scored.
 
 Errors use OpenAI's shape, ``{"error": {"message", "type", "code"}}``: 400 for a bad request,
 401 for a wrong API key, 503 when no miner is serving or none answered.
@@ -33,7 +35,8 @@ from validator.scoring import TextGenerationTask
 if TYPE_CHECKING:
     from validator.neuron import Validator
 
-__all__ = ["MINER_UID_HEADER", "GatewayError", "gateway_router", "install_error_handlers"]
+__all__ = ["MINER_UID_HEADER", "GatewayError", "gateway_router", "install_error_handlers",
+           "token_pieces"]
 
 MINER_UID_HEADER = "x-evmtensor-miner-uid"
 
@@ -113,6 +116,10 @@ def gateway_router(validator: Validator) -> APIRouter:
     task = next((t for t in validator.tasks if isinstance(t, TextGenerationTask)), None)
     settings = validator.settings
 
+    def pieces(text: str) -> list[str]:
+        # looked up per request: the task's model loads after the router is built
+        return token_pieces(getattr(getattr(task, "generator", None), "tokenizer", None), text)
+
     async def authorize(request: Request) -> None:
         if settings.gateway_api_key is None:
             return
@@ -152,7 +159,7 @@ def gateway_router(validator: Validator) -> APIRouter:
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         headers = {MINER_UID_HEADER: str(uid)}
         if body.stream:
-            chunks = _chat_chunks(ident, created, body.model, text)
+            chunks = _chat_chunks(ident, created, body.model, pieces(text))
             return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
         return JSONResponse({
             "id": ident, "object": "chat.completion", "created": created, "model": body.model,
@@ -168,7 +175,7 @@ def gateway_router(validator: Validator) -> APIRouter:
         ident, created = f"cmpl-{uuid.uuid4().hex}", int(time.time())
         headers = {MINER_UID_HEADER: str(uid)}
         if body.stream:
-            chunks = _completion_chunks(ident, created, body.model, text)
+            chunks = _completion_chunks(ident, created, body.model, pieces(text))
             return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
         return JSONResponse({
             "id": ident, "object": "text_completion", "created": created, "model": body.model,
@@ -202,24 +209,42 @@ def _usage(completion_tokens: int) -> dict[str, int]:
 _PIECES = re.compile(r"\S{1,16}\s*|\s+")  # words, long runs cut every 16 characters
 
 
+def token_pieces(tokenizer: Any, text: str) -> list[str]:
+    """`text` cut at the token boundaries of a fast tokenizer (words without one); the pieces
+    join back to `text` exactly. A character split over several byte-level tokens stays whole."""
+    if tokenizer is None or not getattr(tokenizer, "is_fast", False):
+        return _PIECES.findall(text)
+    offsets = tokenizer(text, add_special_tokens=False,
+                        return_offsets_mapping=True)["offset_mapping"]
+    pieces, start = [], 0
+    for _, end in offsets:
+        if end > start:
+            pieces.append(text[start:end])
+            start = end
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
 def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload)}\n\n"
 
 
-def _chat_chunks(ident: str, created: int, model: str, text: str) -> Iterator[str]:
+def _chat_chunks(ident: str, created: int, model: str, pieces: list[str]) -> Iterator[str]:
     base = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model}
     yield _sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                      "finish_reason": None}]})
-    for piece in _PIECES.findall(text):
+    for piece in pieces:
         yield _sse({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                          "finish_reason": None}]})
     yield _sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     yield "data: [DONE]\n\n"
 
 
-def _completion_chunks(ident: str, created: int, model: str, text: str) -> Iterator[str]:
+def _completion_chunks(ident: str, created: int, model: str,
+                       pieces: list[str]) -> Iterator[str]:
     base = {"id": ident, "object": "text_completion", "created": created, "model": model}
-    for piece in _PIECES.findall(text):
+    for piece in pieces:
         yield _sse({**base, "choices": [{"index": 0, "text": piece, "finish_reason": None,
                                          "logprobs": None}]})
     yield _sse({**base, "choices": [{"index": 0, "text": "", "finish_reason": "stop",

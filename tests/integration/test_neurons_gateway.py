@@ -97,7 +97,29 @@ def test_streaming_chat_sends_the_same_answer_as_events(network):
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert len(chunks) > 3 and chunks[-1].choices[0].finish_reason == "stop"
-    assert text == _expected(good, "Tell me about stake", 10)
+    expected = _expected(good, "Tell me about stake", 10)
+    assert text == expected
+    # one event per token: the pieces are the expected answer's tokens, decoded one by one
+    contents = [c.choices[0].delta.content for c in chunks[1:-1]]
+    assert contents == _tokens(good, expected)
+
+
+def _tokens(good: MinerService, text: str) -> list[str]:
+    tok = good.backend.tokenizer
+    return [tok.decode([t]) for t in tok(text)["input_ids"]]
+
+
+def test_streaming_completion_sends_tokens_as_events(network):
+    client, _, _, _, good = network
+    with client.completions.with_streaming_response.create(
+            model="tiny-subnet", prompt="The quick brown fox", max_tokens=7,
+            stream=True) as raw:
+        assert raw.headers["content-type"].startswith("text/event-stream")
+        assert raw.headers[MINER_UID_HEADER] == str(GOOD)
+        chunks = list(raw.parse())
+    expected = _expected(good, "The quick brown fox", 7)
+    assert [c.choices[0].text for c in chunks[:-1]] == _tokens(good, expected)
+    assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].choices[0].text == ""
 
 
 def test_completions_and_models(network):

@@ -1,6 +1,7 @@
 """A real validator scoring real uvicorn miners: one serving the tiny GPT-2 (the same model the
 validator uses for its reference), one echoing, one answering garbage, one too slow, one copying
-the good miner; a miner killed mid-round; restarts; a UID re-registered by another hotkey."""
+the good miner, one answering blank text; a miner killed mid-round; restarts; a UID re-registered
+by another hotkey."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import numpy as np
 import pytest
 
 from evmtensor.chain.weights import recover_weights_signer
-from evmtensor.protocol import AxonTarget, ServerThread, Signer, StaticRegistry
+from evmtensor.protocol import Axon, AxonTarget, CallContext, ServerThread, Signer, StaticRegistry
 from miner.backend import TransformersBackend
 from miner.embedding import MiniLMEmbedder
 from miner.service import MinerService
+from miner.tasks import GENERATE_TASK, GenerateRequest, GenerateResponse
 from miner.tiny import build_tiny_gpt2
 from neuron_helpers import (
     one_torch_thread,
@@ -33,7 +35,16 @@ from validator.scoring import TextGenerationTask
 from validator.settings import ValidatorSettings
 from validator.weights import U16_MAX, MemoryWeightsSink, WeightRules
 
-GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR = 1, 2, 3, 4, 5, 7
+GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR, BLANK = 1, 2, 3, 4, 5, 7, 8
+
+
+def blank_axon(signer: Signer, callers: StaticRegistry) -> Axon:
+    """A miner that answers in time, signed, with nothing but whitespace."""
+
+    async def handle(request: GenerateRequest, ctx: CallContext) -> GenerateResponse:
+        return GenerateResponse(text=" \n\t ", completion_tokens=3)
+
+    return Axon(signer, callers, data_dir=None).attach(GENERATE_TASK, handle)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,8 +67,8 @@ def embedder():
 
 @pytest.fixture(scope="module")
 def subnet(tiny_folder, tmp_path_factory):
-    """Five miners on two uvicorn threads and the metagraph that lists them."""
-    keys = signers(6)
+    """Six miners on two uvicorn threads and the metagraph that lists them."""
+    keys = signers(9)
     validator_key, stranger_key = keys[0], os.urandom(32)
     callers = StaticRegistry.of(validator_key.address, keys[COPIER].address)
     good = MinerService(keys[GOOD], callers, TransformersBackend(tiny_folder, device="cpu"),
@@ -68,9 +79,10 @@ def subnet(tiny_folder, tmp_path_factory):
     others = ServerThread([echo_axon(keys[ECHO], callers).app(),
                            garbage_axon(keys[GARBAGE], callers).app(),
                            slow_axon(keys[SLOW], callers, delay=30).app(),
-                           copier_axon(keys[COPIER], callers, victim).app()]).start()
+                           copier_axon(keys[COPIER], callers, victim).app(),
+                           blank_axon(keys[BLANK], callers).app()]).start()
     urls = {GOOD: first.url, ECHO: others.urls[0], GARBAGE: others.urls[1],
-            SLOW: others.urls[2], COPIER: others.urls[3]}
+            SLOW: others.urls[2], COPIER: others.urls[3], BLANK: others.urls[4]}
     neurons = [Neuron(0, validator_key.address, None, stake=10**12, validator_permit=True)]
     neurons += [Neuron(uid, keys[uid].address, url) for uid, url in urls.items()]
     yield keys, neurons, urls, stranger_key
@@ -101,8 +113,9 @@ def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder,
     validator, _ = _validator(keys, [*neurons, impostor], tiny_folder, embedder, tmp_path, sink)
     reports = asyncio.run(_rounds(validator, 2))
     last = dict(zip(reports[-1].uids, reports[-1].rewards))
-    assert sorted(last) == [GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR]  # never itself
+    assert sorted(last) == [GOOD, ECHO, GARBAGE, SLOW, COPIER, IMPOSTOR, BLANK]  # never itself
     assert last[IMPOSTOR] == 0.0  # the axon there answers for another hotkey: unverified
+    assert last[BLANK] == 0.0  # answered in time, signed, but empty
     assert last[GOOD] == pytest.approx(1.0, abs=1e-5)  # the validator's own answer, same model
     assert last[SLOW] == 0.0  # timed out
     assert last[COPIER] == pytest.approx(0.1 * last[GOOD], abs=1e-5)  # same text, later
@@ -117,7 +130,7 @@ def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder,
         mg.verifying_contract, mg.chain_id, signed.row, signed.signature) == keys[0].address
     weights = dict(zip(signed.row.uids, signed.row.values))
     assert weights[GOOD] == U16_MAX and 0 not in weights
-    assert SLOW not in weights and IMPOSTOR not in weights
+    assert SLOW not in weights and IMPOSTOR not in weights and BLANK not in weights
     assert all(weights[GOOD] > w for uid, w in weights.items() if uid != GOOD)
 
 

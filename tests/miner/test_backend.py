@@ -22,6 +22,49 @@ def test_batched_greedy_answers_equal_single_answers(tiny_backend):
     assert [g.completion_tokens for g in batched] == [12, 5, 9]
 
 
+def _reference(backend, prompt):
+    """What transformers' own ``generate`` answers for `prompt` alone, greedy."""
+    import torch
+
+    enc = backend.tokenizer(backend.render(prompt), return_tensors="pt")
+    with torch.inference_mode():
+        out = backend.model.generate(**enc, max_new_tokens=prompt.max_tokens, do_sample=False,
+                                     pad_token_id=backend.tokenizer.pad_token_id)
+    new = out[0, enc["input_ids"].shape[1]:].tolist()
+    stops = {backend.tokenizer.eos_token_id, backend.tokenizer.pad_token_id}
+    new = new[:next((i for i, t in enumerate(new) if t in stops), len(new))]
+    return backend.tokenizer.decode(new, skip_special_tokens=True).strip(), len(new)
+
+
+@pytest.mark.parametrize("picks", [[0, 2], [0, 1, 2], [2, 0, 2, 1]])
+def test_decode_loop_equals_transformers_generate_alone(tiny_backend, picks):
+    # [0, 2] start with the cached opening ("user:"), batches with PROMPTS[1] (a system turn)
+    # run the full prefill; budgets differ, so rows leave the batch at different steps.
+    prompts = [PROMPTS[i] for i in picks]
+    assert tiny_backend._prefix is not None and tiny_backend._prefix.tokens
+    got = tiny_backend.generate(prompts, SamplingKey(), seed=0)
+    assert [(g.text, g.completion_tokens) for g in got] == [_reference(tiny_backend, p)
+                                                             for p in prompts]
+
+
+def test_a_row_that_meets_end_of_sequence_leaves_the_batch(tiny_backend):
+    from miner.decode import decode
+
+    rows = [tiny_backend.tokenizer(tiny_backend.render(p))["input_ids"] for p in PROMPTS]
+    free = decode(tiny_backend.model, rows, [6, 6, 6], stops=set(), pad_id=0, temperature=0.0,
+                  top_p=1.0, seed=0)
+    stop = free[1][2]  # make the second row's third token an end of sequence
+    seen = []
+    cut = decode(tiny_backend.model, rows, [6, 6, 6], stops={stop}, pad_id=0, temperature=0.0,
+                 top_p=1.0, seed=0, on_tokens=seen.append)
+    first = free[1].index(stop)
+    assert cut[1] == free[1][:first]
+    for r in (0, 2):  # the others go on unchanged (or stop at the same token themselves)
+        assert cut[r] == free[r][:free[r].index(stop)] if stop in free[r] else cut[r] == free[r]
+    assert all(len(step) <= 3 for step in seen)
+    assert all(row != 1 for step in seen[first:] for row, _ in step)
+
+
 def test_sampling_is_seeded(tiny_backend):
     key = SamplingKey(temperature=1.0, top_p=0.9)
     first = tiny_backend.generate(PROMPTS[:1], key, seed=5)[0].text
