@@ -3,6 +3,11 @@
 Example::
 
     python -m validator --wallet-name bob --axon http://127.0.0.1:8091@0xMinerHotkey --text hi
+
+Run on a subnet (``--deployment FILE --netuid N``) with ``--relay-url URL`` (or
+``VALIDATOR_RELAY_URL``), its weights go to the relay and every epoch is attested through it:
+the process opens the epoch when due and pays that gas from its hotkey, the only key it holds
+(fund the hotkey on a devnet). Without a relay the weights go to a JSON-lines file.
 """
 
 from __future__ import annotations

@@ -99,7 +99,10 @@ class Worker:
     def _settle_ready(self) -> bool:
         """Send one ``settle`` for the first group of queued attestations at quorum; True if sent."""
         groups: dict[tuple, list[Submission]] = {}
-        for s in self.store.queued(Kind.ATTESTATION, 100_000):
+        queued = self.store.queued(Kind.ATTESTATION, 100_000)
+        ids = {s.id for s in queued}
+        self._attestations = {i: v for i, v in self._attestations.items() if i in ids}  # forget settled ones
+        for s in queued:
             groups.setdefault(self._parsed(s)[0], []).append(s)
         epochs: dict[tuple[int, int], tuple] = {}  # chain reads once per epoch and pass
         for (netuid, epoch, result), subs in groups.items():

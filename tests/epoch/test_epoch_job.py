@@ -66,3 +66,21 @@ def test_scheduled_jobs_settle_the_epoch(net):
         scheduler.shutdown(wait=True)
     assert len(collector.settled) == 1
     assert net.client.view("EpochSettlement", "epochState", net.netuid)["settled"]
+
+
+def test_a_post_that_failed_is_retried_on_the_next_tick(net):
+    collector = QuorumCollector(net.client, net.relay)
+    calls = []
+
+    def flaky(result, snap, att):  # the relay is down once, then up
+        calls.append(att.uid)
+        if len(calls) == 1:
+            raise ConnectionError("relay unreachable")
+        return collector(result, snap, att)
+
+    job = EpochJob(net.client, net.netuid, net.validators[0], net.accounts[2], flaky)
+    with pytest.raises(ConnectionError):
+        job.tick()
+    assert job.signed_epoch is None
+    assert job.tick() is not None and calls == [1, 1]
+    assert job.tick() is None and calls == [1, 1]  # posted: once per epoch from now on

@@ -42,15 +42,16 @@ def test_relay_resumes_after_anvil_restarts_from_its_state_file(tmp_path, start_
         result, _, _ = enet.result(snap)
 
         relay = start_relay(RELAY_RPC_URL=node.url, RELAY_DEPLOYMENT=tmp_path / "deployment.json",
-                            RELAY_SUBMITTER_KEY=accounts[6].key.hex(), RELAY_BATCH_DELAY_S=2)
+                            RELAY_SUBMITTER_KEY=accounts[6].key.hex(), RELAY_BATCH_DELAY_S=8)
         api = RelayClient(relay.url)
         row = WeightsRow(enet.netuid, (4, 5), (100, 50), 0, 1, w3.eth.block_number + 100)
         signed = sign_weights(enet.validators[0], dep.address("Weights"), dep.chain_id, row)
+        posted = time.monotonic()
         receipts = [api.post_weights(signed)] + [api.post_attestation(result, a) for a in enet.attest(result, (0, 1))]
         assert {r["status"] for r in receipts} == {"queued"}
         node.stop()  # graceful: anvil dumps its state to the file
-        time.sleep(3)  # past the batch delay: the worker's passes fail while the chain is down
-        assert relay.http.get(f"/v1/submissions/{receipts[0]['id']}").json()["status"] == "queued"
+        time.sleep(max(0.0, posted + 9 - time.monotonic()))  # past the delay: passes fail while the chain is down
+        assert {relay.http.get(f"/v1/submissions/{r['id']}").json()["status"] for r in receipts} == {"queued"}
         assert relay.http.get("/health").status_code == 503  # serving, saying the chain is down
         node = Anvil(port=port, state_file=state_file).start()
         done = [relay.wait_status(r["id"], timeout=60) for r in receipts]
