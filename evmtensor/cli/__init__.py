@@ -9,6 +9,7 @@ that turns errors into stderr and an exit code (:mod:`.errors`).
     evmtensor neuron register|serve
     evmtensor metagraph NETUID
     evmtensor stake add|remove|move|transfer|list
+    evmtensor weights set|commit|reveal|check NETUID --uids ... --weights ...
 
 Every chain command takes ``--rpc-url`` and ``--deployment`` (default: the devnet's deployment
 in the data folder) and ``--json``; transactions show a preview and ask unless ``--yes``.
@@ -39,6 +40,7 @@ COMMANDS = {
     "stake": "evmtensor.cli.stake:stake",
     "subnet": "evmtensor.cli.subnet:subnet",
     "wallet": "evmtensor.cli.wallet:wallet",
+    "weights": "evmtensor.cli.weights:weights",
     "yuma": "oracle.yuma.cli:main",
 }
 
