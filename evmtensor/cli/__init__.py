@@ -3,7 +3,7 @@ that turns errors into stderr and an exit code (:mod:`.errors`).
 
     evmtensor deploy [--rpc-url URL] [--profile devnet|mainnet] ...
     evmtensor devnet up [--once]
-    evmtensor yuma run|explain FILE ...
+    evmtensor yuma run FILE | explain FILE|NETUID --epoch K --uid U
     evmtensor wallet create|new-hotkey|regen|list|overview|balance|transfer
     evmtensor subnet create|list|show|hyperparameters|set
     evmtensor neuron register|serve
@@ -41,7 +41,7 @@ COMMANDS = {
     "subnet": "evmtensor.cli.subnet:subnet",
     "wallet": "evmtensor.cli.wallet:wallet",
     "weights": "evmtensor.cli.weights:weights",
-    "yuma": "oracle.yuma.cli:main",
+    "yuma": "evmtensor.cli.yuma:yuma",
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from contracts.core_helpers import protocol_address, register_neuron, send_as
 from evmtensor.chain import actions
-from evmtensor.chain.weights import Reveal, WeightsRow, commit_weights, reveal_weights, set_weights, sign_weights
+from evmtensor.chain.weights import Reveal, WeightsRow, reveal_weights, set_weights, sign_weights
 from evmtensor.errors import ContractRevert
 from evmtensor.wallet import PasswordSource
 
