@@ -5,11 +5,12 @@
     evmtensor weights commit NETUID --uids ... --weights ...    (prints the salt to reveal with)
     evmtensor weights reveal NETUID --uids ... --weights ... --salt 0x... --version-key K
 
-The hotkey signs the message (EIP-712, ``evmtensor.chain.weights``) and, here, also sends it to
-the chain, paying the gas (a relay may post it instead; the signature is what counts). Before
-anything is signed for sending, every rule of the Weights contract is replayed against the
-current state (:mod:`.weights_rules`); if one fails, the table of rules says which and how to fix
-it, and nothing is sent (exit 1). ``check`` only prints that table.
+The hotkey signs the message (EIP-712, ``evmtensor.chain.weights``) and sends it to the chain
+itself, paying the gas; with ``--relay-url`` it goes to a relay instead, which posts it and pays
+(the signature is what counts; the relay's receipt is printed). Before anything is sent, every
+rule of the Weights contract is replayed against the current state (:mod:`.weights_rules`); if
+one fails, the table of rules says which and how to fix it, and nothing is sent (exit 1).
+``check`` only prints that table.
 
 Defaults follow the chain: the nonce is the hotkey's last accepted nonce + 1, the version key
 the subnet's required one, the deadline 100 blocks ahead.
@@ -30,6 +31,7 @@ from evmtensor.cli.render import console, print_json, receipt_json
 from evmtensor.cli.weights_rules import Verdict, check_commit, check_reveal, check_row
 from evmtensor.units import U16_MAX
 from evmtensor.wallet import PasswordSource, Wallet
+from oracle.relay.client import RelayClient, RelayError
 
 __all__ = ["weights"]
 
@@ -156,6 +158,26 @@ def _gate(verdict: Verdict, as_json: bool) -> None:
     raise CommandFailed(f"not sent: {failed.name} fails ({failed.detail}): {failed.fix}")
 
 
+relay_option = click.option("--relay-url", envvar="EVMTENSOR_RELAY_URL",
+                            help="Post through this relay (it pays the gas) instead of sending directly.")
+
+
+def _via_relay(url: str, post) -> dict:
+    """``post(RelayClient)``'s receipt; a refusal or an unreachable relay is a CLI error."""
+    try:
+        with RelayClient(url) as relay:
+            return post(relay)
+    except RelayError as exc:
+        raise CommandFailed(str(exc)) from exc
+
+
+def _print_relayed(receipt: dict, as_json: bool, **info) -> None:
+    if as_json:
+        print_json({"relay": receipt, **info})
+    else:
+        click.echo(f"posted to the relay: submission {receipt.get('id')} is {receipt.get('status')}")
+
+
 def _row_json(row: w.WeightsRow) -> dict:
     return {"netuid": row.netuid, "uids": list(row.uids), "weights": list(row.values),
             "version_key": row.version_key, "nonce": row.nonce, "deadline_block": row.deadline_block}
@@ -198,11 +220,16 @@ def check(**p) -> None:
 
 @weights.command("set")
 @_row_options
+@relay_option
 def set_(**p) -> None:
     """Sign the row with the hotkey and send it (after every rule passes)."""
     ctx = _Context(p)
     signed = ctx.signed_row()
     _gate(check_row(ctx.client, signed, ask_chain=False), p["as_json"])
+    if p["relay_url"]:
+        receipt = _via_relay(p["relay_url"], lambda relay: relay.post_weights(signed))
+        _print_relayed(receipt, p["as_json"], **_row_json(signed.row))
+        return
     receipt = w.set_weights(ctx.client, signed, ctx.hotkey)
     _report(ctx, receipt, "WeightsSet", _row_json(signed.row), p["as_json"])
 
@@ -210,34 +237,46 @@ def set_(**p) -> None:
 @weights.command("commit")
 @_row_options
 @click.option("--salt", callback=_salt, help="32 bytes hex (default: random, printed).")
+@relay_option
 def commit(**p) -> None:
     """Commit the row's hash (commit-reveal subnets); prints what `weights reveal` needs."""
     ctx = _Context(p)
     salt = p["salt"] or secrets.token_bytes(32)
     signed = ctx.signed_commit(salt)
     _gate(check_commit(ctx.client, signed, ask_chain=False), p["as_json"])
-    receipt = w.commit_weights(ctx.client, signed, ctx.hotkey)
-    (event,) = ctx.client.events(receipt, "Weights", "WeightsCommitted")
     info = {"netuid": ctx.netuid, "commit_hash": signed.commit.commit_hash, "salt": salt,
-            "version_key": ctx.reveal(salt).version_key, "nonce": signed.commit.nonce,
-            "reveal_epoch": event["args"]["revealEpoch"]}
+            "version_key": ctx.reveal(salt).version_key, "nonce": signed.commit.nonce}
+    if p["relay_url"]:
+        receipt = _via_relay(p["relay_url"], lambda relay: relay.post_commit(signed))
+        _print_relayed(receipt, p["as_json"], **info)
+        where = "through the relay"
+    else:
+        receipt = w.commit_weights(ctx.client, signed, ctx.hotkey)
+        (event,) = ctx.client.events(receipt, "Weights", "WeightsCommitted")
+        info["reveal_epoch"] = event["args"]["revealEpoch"]
+        if p["as_json"]:
+            print_json(receipt_json(receipt, **info))
+        where = f"in block {receipt['blockNumber']}; reveal in epoch {info['reveal_epoch']}"
     if p["as_json"]:
-        print_json(receipt_json(receipt, **info))
         return
     uids, values = ",".join(map(str, p["uids"])), ",".join(map(str, p["values"]))
-    click.echo(f"committed 0x{signed.commit.commit_hash.hex()} in block {receipt['blockNumber']}; reveal in epoch "
-               f"{info['reveal_epoch']} with:{os.linesep}  evmtensor weights reveal {ctx.netuid} --uids {uids} "
+    click.echo(f"committed 0x{signed.commit.commit_hash.hex()} {where}, with:{os.linesep}  evmtensor weights reveal {ctx.netuid} --uids {uids} "
                f"--weights {values} --version-key {info['version_key']} --salt 0x{salt.hex()}")
 
 
 @weights.command("reveal")
 @_row_options
 @click.option("--salt", callback=_salt, required=True, help="The commit's salt (hex, 32 bytes).")
+@relay_option
 def reveal(**p) -> None:
     """Reveal the pending commit's row (after every rule passes)."""
     ctx = _Context(p)
     rev = ctx.reveal(p["salt"])
     _gate(check_reveal(ctx.client, rev, ask_chain=False), p["as_json"])
+    if p["relay_url"]:
+        receipt = _via_relay(p["relay_url"], lambda relay: relay.post_reveal(rev))
+        _print_relayed(receipt, p["as_json"], netuid=ctx.netuid, uids=list(rev.uids), weights=list(rev.values))
+        return
     receipt = w.reveal_weights(ctx.client, rev, ctx.hotkey)
     _report(ctx, receipt, "WeightsSet", {"netuid": ctx.netuid, "uids": list(rev.uids), "weights": list(rev.values),
                                          "version_key": rev.version_key}, p["as_json"])
