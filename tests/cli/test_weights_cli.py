@@ -14,7 +14,9 @@ import pytest
 
 from contracts.core_helpers import protocol_address, register_neuron, send_as
 from evmtensor.chain import actions
-from evmtensor.chain.weights import Reveal, WeightsRow, reveal_weights, set_weights, sign_weights
+from evmtensor.chain.weights import (
+    CommitMessage, Reveal, WeightsRow, commit_weights, reveal_weights, set_weights, sign_commit, sign_weights,
+)
 from evmtensor.errors import ContractRevert
 from evmtensor.wallet import PasswordSource
 
@@ -257,3 +259,27 @@ def test_bad_lists_are_usage_errors(net):
     assert result.exit_code == 2 and "comma-separated" in result.output
     result = net.run("weights", "check", net.netuid, "--uids", "0", "--weights", "70000", "--wallet-name", "alice")
     assert result.exit_code == 2 and "u16" in result.output
+
+
+def test_a_second_commit_inside_the_rate_limit(cr_net):
+    net = cr_net
+    net.hp(weightsRateLimit=50)
+    assert net.run("weights", "commit", net.netuid, *CR, "--salt", SALT, "--wallet-name", "alice").exit_code == 0
+    code, report, _ = net.check(*CR, action="commit")
+    assert code == 1 and report["reverts_with"] == report["chain_reason"] == "WeightsRateLimited"
+    hotkey = net.alice.hotkey(PW)
+    commit = CommitMessage(net.netuid, bytes.fromhex(report["message"]["commit_hash"][2:]), report["message"]["nonce"],
+                           net.w3.eth.block_number + 20)
+    signed = sign_commit(hotkey, net.client.deployment.address("Weights"), net.client.deployment.chain_id, commit)
+    with pytest.raises(ContractRevert) as info:
+        commit_weights(net.client, signed, net.relay)
+    assert info.value.name == "WeightsRateLimited"
+
+
+def test_the_table_names_the_failed_rule_and_its_fix(net):
+    result = net.run("weights", "check", net.netuid, "--uids", "2,1", "--weights", "1,1", "--wallet-name", "alice")
+    assert result.exit_code == 1
+    (line,) = [ln for ln in result.stdout.splitlines() if "sorted" in ln]
+    assert "FAIL" in line and "ascending order" in line and "WeightsUidsNotAscending" in line
+    assert "the contract would revert with WeightsUidsNotAscending" in result.stdout
+    assert "Error: 1 rule(s) fail" in result.stderr
