@@ -283,3 +283,8 @@ def test_the_table_names_the_failed_rule_and_its_fix(net):
     assert "FAIL" in line and "ascending order" in line and "WeightsUidsNotAscending" in line
     assert "the contract would revert with WeightsUidsNotAscending" in result.stdout
     assert "Error: 1 rule(s) fail" in result.stderr
+
+
+def test_an_unknown_wallet_is_a_cli_error(net):
+    stderr = net.run.fails("weights", "set", net.netuid, *ROW, "--wallet-name", "nobody")
+    assert "nobody" in stderr and net.nonce() == 0

@@ -54,7 +54,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, log, timeout: float = 60.0) ->
         try:
             if w3.eth.chain_id == 31337:
                 return
-        except requests.exceptions.ConnectionError:  # not listening yet
+        except requests.exceptions.RequestException:  # not listening (or not answering) yet
             time.sleep(0.2)
     raise RuntimeError("hardhat node did not answer within a minute")
 
