@@ -3,12 +3,13 @@ that turns errors into stderr and an exit code (:mod:`.errors`).
 
     evmtensor deploy [--rpc-url URL] [--profile devnet|mainnet] ...
     evmtensor devnet up [--once]
-    evmtensor yuma run|explain FILE ...
+    evmtensor yuma run FILE | explain FILE|NETUID --epoch K --uid U
     evmtensor wallet create|new-hotkey|regen|list|overview|balance|transfer
     evmtensor subnet create|list|show|hyperparameters|set
     evmtensor neuron register|serve
     evmtensor metagraph NETUID
     evmtensor stake add|remove|move|transfer|list
+    evmtensor weights set|commit|reveal|check NETUID --uids ... --weights ...
 
 Every chain command takes ``--rpc-url`` and ``--deployment`` (default: the devnet's deployment
 in the data folder) and ``--json``; transactions show a preview and ask unless ``--yes``.
@@ -39,7 +40,8 @@ COMMANDS = {
     "stake": "evmtensor.cli.stake:stake",
     "subnet": "evmtensor.cli.subnet:subnet",
     "wallet": "evmtensor.cli.wallet:wallet",
-    "yuma": "oracle.yuma.cli:main",
+    "weights": "evmtensor.cli.weights:weights",
+    "yuma": "evmtensor.cli.yuma:yuma",
 }
 
 

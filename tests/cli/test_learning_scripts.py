@@ -1,11 +1,15 @@
 """The web3 scripts under scripts/ run with plain python against a deployment file and do what
-they say: a subnet and a neuron registered, stake bought within its limit, the metagraph read."""
+they say: a subnet and a neuron registered, stake bought within its limit, the metagraph read,
+weights signed by the owner's hotkey and posted by another account."""
 
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
+
+from eth_utils import keccak
 
 from evmtensor.devtools.accounts import dev_account, dev_hotkey
 from evmtensor.paths import REPO_ROOT
@@ -30,3 +34,11 @@ def test_register_stake_and_read_the_metagraph(anvil, dep_file, client):
     assert alpha > 0 and f"{alpha / 1e9} alpha on hotkey {dev_hotkey(1).address}" in out
     out = _script("metagraph.py", anvil, dep_file, NETUID="1")
     assert "2 UIDs" in out and dev_hotkey(1).address in out and dev_hotkey(2).address in out
+
+
+def test_set_weights_after_registering(anvil, dep_file, client):
+    _script("register.py", anvil, dep_file)
+    out = _script("set_weights.py", anvil, dep_file, NETUID="1")
+    assert "UID 0 set weights on subnet 1: uids [1] values [65535] (nonce 1" in out
+    state = client.view("Weights", "weightsState", 1, dev_hotkey(1).address)
+    assert state["nonce"] == 1 and state["rowHash"] == keccak(struct.pack(">H", 1) + struct.pack(">H", 65535))
