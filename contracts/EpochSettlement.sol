@@ -36,6 +36,8 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         uint256 minerPaid;
         uint256 validatorPaid;
         uint256 burned;
+        uint256 credits; // entries of `credit` in use
+        IStakingPools.Credit[] credit;
         address ownerColdkey;
         address ownerHotkey;
     }
@@ -214,9 +216,13 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     {
         IEmission(_emission).accrueCurrent();
         Payout memory p;
+        uint256 earners; // an upper bound on the credits: UIDs with incentive plus UIDs with dividends
         for (uint256 i; i < n; ++i) {
-            p.sumI += EpochSnapshot.u16At(r.incentive, i);
-            p.sumD += EpochSnapshot.u16At(r.dividends, i);
+            uint256 incentive = EpochSnapshot.u16At(r.incentive, i);
+            uint256 dividends = EpochSnapshot.u16At(r.dividends, i);
+            (p.sumI, p.sumD) = (p.sumI + incentive, p.sumD + dividends);
+            if (incentive != 0) ++earners;
+            if (dividends != 0) ++earners;
         }
         INeuronRegistry.EpochRecord[] memory records = new INeuronRegistry.EpochRecord[](n);
         if (p.sumI == 0 && p.sumD == 0) {
@@ -229,9 +235,17 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         IEmission.Pending memory d = IEmission(_emission).drainPending(r.netuid);
         (p.ownerColdkey, p.ownerHotkey) = ISubnetRegistry(_subnets).subnetOwner(r.netuid);
         _budgets(p, d);
-        if (d.ownerCut != 0) IStakingPools(_pools).creditStake(r.netuid, p.ownerHotkey, p.ownerColdkey, d.ownerCut);
+        // Every credit in one call, in the order of spec 2.8: owner cut, miners, validators.
+        p.credit = new IStakingPools.Credit[](1 + earners);
+        if (d.ownerCut != 0) p.credit[p.credits++] = IStakingPools.Credit(p.ownerHotkey, p.ownerColdkey, d.ownerCut, false);
         _payMiners(p, r, snapshot, n, records);
         _payValidators(p, r, snapshot, n, records);
+        IStakingPools.Credit[] memory credit = p.credit;
+        uint256 used = p.credits;
+        assembly ("memory-safe") {
+            mstore(credit, used) // trim the unused tail (it stays allocated, unread)
+        }
+        if (used != 0) IStakingPools(_pools).creditBatch(r.netuid, credit);
         _record(r, n, snapshotBlock, records);
         emit EpochSettled(r.netuid, r.epoch, digest, signed, d.ownerCut, p.minerPaid, p.validatorPaid, p.burned, 0);
     }
@@ -262,7 +276,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
                 p.burned += amount;
                 continue;
             }
-            IStakingPools(_pools).creditStake(r.netuid, hotkey, coldkey, amount);
+            p.credit[p.credits++] = IStakingPools.Credit(hotkey, coldkey, amount, false);
             p.minerPaid += amount;
         }
     }
@@ -279,8 +293,8 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
             uint256 amount = (p.validatorBudget * EpochSnapshot.u16At(r.dividends, i)) / p.sumD;
             if (amount == 0) continue;
             records[i].emission += uint64(amount);
-            (address hotkey,,) = EpochSnapshot.entry(snapshot, i);
-            IStakingPools(_pools).creditEmission(r.netuid, hotkey, amount);
+            (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
+            p.credit[p.credits++] = IStakingPools.Credit(hotkey, coldkey, amount, true);
             p.validatorPaid += amount;
         }
     }

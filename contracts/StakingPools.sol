@@ -131,14 +131,9 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function creditEmission(uint16 netuid, address hotkey, uint256 alpha) external onlyFrom(_settlement) nonReentrant {
-        uint256 word = _openPool(netuid);
         address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
         if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
-        _consumeReleased(netuid, alpha);
-        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
-        uint256 take = _sharePools.credit(key, owner, alpha, (alpha * takeOf(hotkey)) / _TAKE_DENOMINATOR);
-        _stakedAlpha[netuid] += alpha;
-        emit EmissionCredited(netuid, hotkey, alpha, take);
+        _creditAll(netuid, _one(Credit(hotkey, owner, alpha, true)));
     }
 
     /// @inheritdoc IStakingPools
@@ -147,12 +142,12 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         onlyFrom(_settlement)
         nonReentrant
     {
-        uint256 word = _openPool(netuid);
-        if (alpha == 0) revert PoolZeroAmount();
-        _consumeReleased(netuid, alpha);
-        _sharePools.depositCredit(SharePool.key(netuid, word.generation(), hotkey), coldkey, alpha);
-        _stakedAlpha[netuid] += alpha;
-        emit StakeCredited(netuid, hotkey, coldkey, alpha);
+        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)));
+    }
+
+    /// @inheritdoc IStakingPools
+    function creditBatch(uint16 netuid, Credit[] calldata credits) external onlyFrom(_settlement) nonReentrant {
+        _creditAll(netuid, credits);
     }
 
     /// @inheritdoc IStakingPools
@@ -401,6 +396,35 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function _openPool(uint16 netuid) private view returns (uint256 word) {
         word = _poolWords[netuid];
         if (!word.isOpen()) revert PoolNotFound(netuid);
+    }
+
+    /// @dev The one body of every settlement credit. Per credit only the hotkey's share pool (and
+    ///      the credited coldkey's shares) are written; the pool word, the released emission and
+    ///      the staked alpha are read and written once per batch.
+    function _creditAll(uint16 netuid, Credit[] memory credits) private {
+        uint256 word = _openPool(netuid);
+        uint32 gen = word.generation();
+        uint256 total;
+        for (uint256 i; i < credits.length; ++i) {
+            Credit memory c = credits[i];
+            bytes32 key = SharePool.key(netuid, gen, c.hotkey);
+            if (c.dividend) {
+                uint256 take = _sharePools.credit(key, c.coldkey, c.alpha, (c.alpha * takeOf(c.hotkey)) / _TAKE_DENOMINATOR);
+                emit EmissionCredited(netuid, c.hotkey, c.alpha, take);
+            } else {
+                if (c.alpha == 0) revert PoolZeroAmount();
+                _sharePools.depositCredit(key, c.coldkey, c.alpha);
+                emit StakeCredited(netuid, c.hotkey, c.coldkey, c.alpha);
+            }
+            total += c.alpha;
+        }
+        _consumeReleased(netuid, total);
+        _stakedAlpha[netuid] += total;
+    }
+
+    function _one(Credit memory c) private pure returns (Credit[] memory credits) {
+        credits = new Credit[](1);
+        credits[0] = c;
     }
 
     /// @dev Consumes `alpha` of netuid's released emission (settlement cannot mint from nothing).

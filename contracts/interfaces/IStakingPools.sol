@@ -50,6 +50,17 @@ interface IStakingPools {
     }
 
     /// @notice A dissolved pool generation: what its stakers may claim.
+    /// @notice One settlement credit (creditBatch): `dividend` false stakes `alpha` for
+    ///         (hotkey, coldkey) with no take (creditStake); true credits it as the hotkey's
+    ///         emission (creditEmission) with `coldkey` its owner (read from the epoch snapshot;
+    ///         a hotkey's owner never changes once claimed).
+    struct Credit {
+        address hotkey;
+        address coldkey;
+        uint256 alpha;
+        bool dividend;
+    }
+
     struct Dissolution {
         /// @notice TAO set aside for the stakers (rao).
         uint128 stakersPot;
@@ -195,6 +206,11 @@ interface IStakingPools {
     /// @notice Stakes `alpha` directly for (hotkey, coldkey) on netuid, no take (miner incentive,
     ///         owner cut). Only the settlement contract; consumes released emission.
     function creditStake(uint16 netuid, address hotkey, address coldkey, uint256 alpha) external;
+
+    /// @notice Applies `credits` in order, each exactly as creditStake or creditEmission would,
+    ///         in one call: one pool read, one released-emission check and one staked-alpha
+    ///         write for the batch (settlement's payout). Only the settlement contract.
+    function creditBatch(uint16 netuid, Credit[] calldata credits) external;
 
     /// @notice Adds `alpha` drained from netuid's pending buckets to what settlement may credit.
     ///         Only Emission (from drainPending).
