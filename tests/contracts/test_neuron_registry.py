@@ -7,16 +7,18 @@ from evmtensor.errors import ContractRevert
 
 try:
     from .core_helpers import (
-        MAX_UINT, TAO, balance, burn_after, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
+        MAX_UINT, TAO, balance, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
         new_key, protocol_address, register_neuron, register_subnet, revert_args, send_as,
         set_hyperparameters,
     )
+    from .contract_models import burn_after
 except ImportError:
     from core_helpers import (
-        MAX_UINT, TAO, balance, burn_after, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
+        MAX_UINT, TAO, balance, drain_tao, events, fund_eth, hyperparameters, mine_blocks,
         new_key, protocol_address, register_neuron, register_subnet, revert_args, send_as,
         set_hyperparameters,
     )
+    from contract_models import burn_after
 
 ZERO = "0x" + "00" * 20
 
