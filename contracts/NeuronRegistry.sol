@@ -28,11 +28,12 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         uint64 burnBlock;
     }
 
-    /// @dev One slot per UID, all that registration writes:
-    ///      hotkey (160) | registeredAt (32: block numbers below 2^32, 1,600 years of 12 s blocks).
+    /// @dev One slot per UID, all that registration writes: hotkey (160) | registeredAt (32: block
+    ///      numbers below 2^32, 1,600 years of 12 s blocks) | lastUpdate (64, recordLastUpdate).
     struct Neuron {
         address hotkey;
         uint32 registeredAt;
+        uint64 lastUpdate;
     }
 
     uint64 private immutable _initialBurn;
@@ -45,9 +46,8 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
     mapping(uint16 netuid => SubnetState) private _subnetStates;
     mapping(uint32 instance => mapping(uint16 uid => Neuron)) private _neuronSlots;
     /// @dev The epoch records (EpochRecords: several UIDs per slot, so that settlement writes
-    ///      ~n/3 slots, not 2n) and each UID's last-update block.
+    ///      ~n/3 slots, not 2n).
     mapping(uint32 instance => EpochRecords.Table) private _records;
-    mapping(uint32 instance => mapping(uint16 uid => uint64)) private _lastUpdate;
     mapping(uint32 instance => mapping(uint16 uid => AxonInfo)) private _axons;
     mapping(uint32 instance => mapping(address hotkey => uint16 uidPlusOne)) private _uidPlusOne;
     /// @dev One slot per hotkey: owner coldkey (160) | registration nonce (96).
@@ -101,7 +101,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
             // The evicted hotkey's records must not become the newcomer's (see EpochRecords).
             _records[s.instance].clear(uid);
         }
-        _neuronSlots[s.instance][uid] = Neuron(hotkey, uint32(block.number));
+        _neuronSlots[s.instance][uid] = Neuron(hotkey, uint32(block.number), 0);
         // uid < 4096, so uid + 1 fits.
         unchecked { _uidPlusOne[s.instance][hotkey] = uid + 1; }
         s.burn = uint64(BurnPrice.bumpedUp(price, _burnIncreaseMult, hp.minBurn, hp.maxBurn));
@@ -120,7 +120,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         _claimHotkey(ownerHotkey, ownerColdkey, 0, deadline, hotkeySignature);
         uint32 instance = ++_instances;
         _subnetStates[netuid] = SubnetState(instance, 1, _initialBurn, uint64(block.number));
-        _neuronSlots[instance][0] = Neuron(ownerHotkey, uint32(block.number));
+        _neuronSlots[instance][0] = Neuron(ownerHotkey, uint32(block.number), 0);
         _uidPlusOne[instance][ownerHotkey] = 1;
         emit SubnetNeuronsOpened(netuid, ownerHotkey);
         emit NeuronRegistered(netuid, 0, ownerHotkey, ownerColdkey, 0, address(0));
@@ -184,7 +184,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         if (s.instance == 0) revert NeuronRegistrySubnetNotFound(netuid);
         for (uint256 i; i < uids.length; ++i) {
             if (uids[i] >= s.count) revert NeuronRegistryUidOutOfRange(netuid, uids[i]);
-            _lastUpdate[s.instance][uids[i]] = blockNumber;
+            _neuronSlots[s.instance][uids[i]].lastUpdate = blockNumber;
         }
         emit LastUpdateRecorded(netuid, uint16(uids.length), blockNumber);
     }
@@ -223,6 +223,23 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         uint32 instance = _subnetStates[netuid].instance;
         uint16 plusOne = instance == 0 ? 0 : _uidPlusOne[instance][hotkey];
         if (plusOne != 0) return (true, plusOne - 1);
+    }
+
+    /// @inheritdoc INeuronRegistry
+    function validatorInfo(uint16 netuid, address hotkey)
+        external
+        view
+        returns (bool found, uint16 uid, uint64 registeredAt, bool validatorPermit)
+    {
+        uint32 instance = _subnetStates[netuid].instance;
+        uint16 plusOne = instance == 0 ? 0 : _uidPlusOne[instance][hotkey];
+        if (plusOne == 0) return (false, 0, 0, false);
+        // plusOne != 0 checked above.
+        unchecked { uid = plusOne - 1; }
+        registeredAt = _neuronSlots[instance][uid].registeredAt;
+        EpochRecords.Table storage table = _records[instance];
+        validatorPermit = table.snapshotBlock >= registeredAt && table.permit(uid);
+        found = true;
     }
 
     /// @inheritdoc INeuronRegistry
@@ -327,8 +344,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         info.hotkey = n.hotkey;
         info.coldkey = _hotkeys[n.hotkey].owner;
         info.registeredAt = n.registeredAt;
-        uint64 lastUpdate = _lastUpdate[instance][uid];
-        info.lastUpdate = lastUpdate > n.registeredAt ? lastUpdate : n.registeredAt;
+        info.lastUpdate = n.lastUpdate > n.registeredAt ? n.lastUpdate : n.registeredAt;
         EpochRecords.Table storage table = _records[instance];
         if (table.snapshotBlock >= n.registeredAt) {
             EpochRecord memory r = table.read(uid);

@@ -73,6 +73,11 @@ library EpochRecords {
         r.validatorPermit = (st >> 32) & 1 == 1;
     }
 
+    /// @notice `uid`'s validator permit lane.
+    function permit(Table storage t, uint256 uid) internal view returns (bool) {
+        return (t.stats[uid / STATS_PER_WORD] >> ((uid % STATS_PER_WORD) * 36 + 32)) & 1 == 1;
+    }
+
     /// @notice The emission word that holds `uid`'s lane.
     function emissionWord(Table storage t, uint256 uid) internal view returns (uint256) {
         return t.emissions[uid / EMISSIONS_PER_WORD];

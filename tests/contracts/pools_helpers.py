@@ -17,6 +17,28 @@ def event_args(contract_event, receipt) -> list:
     return [e.args for e in events(contract_event, receipt)]
 
 
+CREDIT_BYTES = 65
+
+
+def credits_in(pools, receipt) -> list[dict]:
+    """Every settlement credit of StakingPools' `Credited` events in `receipt`, in order.
+
+    Layout (IStakingPools.Credited): hotkey 20 | coldkey 20 | alpha u96 | take u96 | dividend u8.
+    """
+    from web3 import Web3
+
+    out = []
+    for ev in events(pools.events.Credited, receipt):
+        data = ev.args.credits
+        assert len(data) % CREDIT_BYTES == 0
+        for p in range(0, len(data), CREDIT_BYTES):
+            e = data[p:p + CREDIT_BYTES]
+            out.append({"netuid": ev.args.netuid, "hotkey": Web3.to_checksum_address(e[:20]),
+                        "coldkey": Web3.to_checksum_address(e[20:40]), "alpha": int.from_bytes(e[40:52], "big"),
+                        "take": int.from_bytes(e[52:64], "big"), "dividend": bool(e[64])})
+    return out
+
+
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
