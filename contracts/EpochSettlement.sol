@@ -237,7 +237,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         _budgets(p, d);
         // Every credit in one call, in the order of spec 2.8: owner cut, miners, validators.
         p.credit = new IStakingPools.Credit[](1 + earners);
-        if (d.ownerCut != 0) p.credit[p.credits++] = IStakingPools.Credit(p.ownerHotkey, p.ownerColdkey, d.ownerCut, false);
+        if (d.ownerCut != 0) _addCredit(p, p.ownerHotkey, p.ownerColdkey, d.ownerCut, false);
         _payMiners(p, r, snapshot, n, records);
         _payValidators(p, r, snapshot, n, records);
         IStakingPools.Credit[] memory credit = p.credit;
@@ -276,7 +276,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
                 p.burned += amount;
                 continue;
             }
-            p.credit[p.credits++] = IStakingPools.Credit(hotkey, coldkey, amount, false);
+            _addCredit(p, hotkey, coldkey, amount, false);
             p.minerPaid += amount;
         }
     }
@@ -294,9 +294,15 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
             if (amount == 0) continue;
             records[i].emission += uint64(amount);
             (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
-            p.credit[p.credits++] = IStakingPools.Credit(hotkey, coldkey, amount, true);
+            _addCredit(p, hotkey, coldkey, amount, true);
             p.validatorPaid += amount;
         }
+    }
+
+    /// @dev Fills the next preallocated credit in place (no second struct in memory).
+    function _addCredit(Payout memory p, address hotkey, address coldkey, uint256 alpha, bool dividend) private pure {
+        IStakingPools.Credit memory c = p.credit[p.credits++];
+        (c.hotkey, c.coldkey, c.alpha, c.dividend) = (hotkey, coldkey, alpha, dividend);
     }
 
     /// @dev Incentive, dividends, emission and permits for the metagraph and pruning.

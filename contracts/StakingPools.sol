@@ -10,6 +10,7 @@ import {PoolSwap} from "./libraries/PoolSwap.sol";
 import {PoolDissolution} from "./libraries/PoolDissolution.sol";
 import {PoolMedian} from "./libraries/PoolMedian.sol";
 import {HotkeyTake} from "./libraries/HotkeyTake.sol";
+import {CreditLog} from "./libraries/CreditLog.sol";
 import {IStakingPools} from "./interfaces/IStakingPools.sol";
 import {ITaoToken} from "./interfaces/ITaoToken.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
@@ -30,7 +31,6 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     using HotkeyTake for mapping(address => HotkeyTake.State);
 
     uint256 private constant _TAKE_DENOMINATOR = 65535;
-    uint256 private constant _CREDIT_BYTES = 65;
     uint256 private constant _MAX96 = (1 << 96) - 1;
 
     uint256 private immutable _minStake;
@@ -407,11 +407,10 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 word = _openPool(netuid);
         uint32 gen = word.generation();
         uint256 total;
-        // CREDIT_BYTES per credit and a word of slack: each entry is written a word at a time.
-        bytes memory log_ = new bytes(credits.length * _CREDIT_BYTES + 32);
+        bytes memory log_ = CreditLog.allocate(credits.length);
         for (uint256 i; i < credits.length; ++i) {
             Credit memory c = credits[i];
-            if (c.alpha > _MAX96) revert PoolOverflow(c.alpha);
+            if (c.alpha > _MAX96) revert PoolOverflow(c.alpha); // the log's width (CreditLog)
             bytes32 key = SharePool.key(netuid, gen, c.hotkey);
             uint256 take;
             if (c.dividend) {
@@ -420,28 +419,12 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
                 if (c.alpha == 0) revert PoolZeroAmount();
                 _sharePools.depositCredit(key, c.coldkey, c.alpha);
             }
-            _writeCredit(log_, i, c, take);
+            CreditLog.write(log_, i, c.hotkey, c.coldkey, c.alpha, take, c.dividend);
             total += c.alpha;
-        }
-        assembly ("memory-safe") {
-            mstore(log_, mul(mload(credits), _CREDIT_BYTES))
         }
         emit Credited(netuid, log_);
         _consumeReleased(netuid, total);
         _stakedAlpha[netuid] += total;
-    }
-
-    /// @dev Entry `i` of the Credited event (layout there); take <= alpha < 2^96, checked by the caller.
-    function _writeCredit(bytes memory log_, uint256 i, Credit memory c, uint256 take) private pure {
-        (address hotkey, address coldkey, uint256 alpha, bool dividend) = (c.hotkey, c.coldkey, c.alpha, c.dividend);
-        assembly ("memory-safe") {
-            let p := add(add(log_, 32), mul(i, _CREDIT_BYTES))
-            mstore(p, shl(96, hotkey))
-            mstore(add(p, 20), shl(96, coldkey))
-            mstore(add(p, 40), shl(160, alpha))
-            mstore(add(p, 52), shl(160, take))
-            mstore8(add(p, 64), dividend)
-        }
     }
 
     function _one(Credit memory c) private pure returns (Credit[] memory credits) {

@@ -17,7 +17,7 @@ def event_args(contract_event, receipt) -> list:
     return [e.args for e in events(contract_event, receipt)]
 
 
-CREDIT_BYTES = 65
+CREDIT_BYTES = 65  # CreditLog.ENTRY
 
 
 def credits_in(pools, receipt) -> list[dict]:
