@@ -217,14 +217,17 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         IEmission(_emission).accrueCurrent();
         Payout memory p;
         uint256 earners; // an upper bound on the credits: UIDs with incentive plus UIDs with dividends
+        // One pass: the sums, and the records' incentive, dividends and permits (emission below).
+        INeuronRegistry.EpochRecord[] memory records = new INeuronRegistry.EpochRecord[](n);
         for (uint256 i; i < n; ++i) {
             uint256 incentive = EpochSnapshot.u16At(r.incentive, i);
             uint256 dividends = EpochSnapshot.u16At(r.dividends, i);
             (p.sumI, p.sumD) = (p.sumI + incentive, p.sumD + dividends);
             if (incentive != 0) ++earners;
             if (dividends != 0) ++earners;
+            INeuronRegistry.EpochRecord memory rec = records[i];
+            (rec.incentive, rec.dividends, rec.validatorPermit) = (uint16(incentive), uint16(dividends), r.permits[i] != 0);
         }
-        INeuronRegistry.EpochRecord[] memory records = new INeuronRegistry.EpochRecord[](n);
         if (p.sumI == 0 && p.sumD == 0) {
             // Nobody earned anything: leave the emission pending for the next epoch.
             IEmission.Pending memory q = IEmission(_emission).pending(r.netuid);
@@ -267,7 +270,9 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     ) private {
         if (p.minerBudget == 0) return;
         for (uint256 i; i < n; ++i) {
-            uint256 amount = (p.minerBudget * EpochSnapshot.u16At(r.incentive, i)) / p.sumI;
+            uint256 incentive = records[i].incentive;
+            if (incentive == 0) continue;
+            uint256 amount = (p.minerBudget * incentive) / p.sumI;
             if (amount == 0) continue;
             records[i].emission = uint64(amount);
             (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
@@ -290,7 +295,9 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     ) private {
         if (p.validatorBudget == 0) return;
         for (uint256 i; i < n; ++i) {
-            uint256 amount = (p.validatorBudget * EpochSnapshot.u16At(r.dividends, i)) / p.sumD;
+            uint256 dividends = records[i].dividends;
+            if (dividends == 0) continue;
+            uint256 amount = (p.validatorBudget * dividends) / p.sumD;
             if (amount == 0) continue;
             records[i].emission += uint64(amount);
             (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
@@ -309,12 +316,6 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     function _record(EpochResult calldata r, uint256 n, uint64 snapshotBlock, INeuronRegistry.EpochRecord[] memory records)
         private
     {
-        for (uint256 i; i < n; ++i) {
-            INeuronRegistry.EpochRecord memory rec = records[i];
-            rec.incentive = uint16(EpochSnapshot.u16At(r.incentive, i));
-            rec.dividends = uint16(EpochSnapshot.u16At(r.dividends, i));
-            rec.validatorPermit = r.permits[i] != 0;
-        }
         if (n != 0) INeuronRegistry(_neurons).recordEpoch(r.netuid, snapshotBlock, 0, records);
     }
 
