@@ -36,6 +36,8 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         uint256 minerPaid;
         uint256 validatorPaid;
         uint256 burned;
+        uint256 credits; // entries of `credit` in use
+        IStakingPools.Credit[] credit;
         address ownerColdkey;
         address ownerHotkey;
     }
@@ -214,11 +216,18 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     {
         IEmission(_emission).accrueCurrent();
         Payout memory p;
-        for (uint256 i; i < n; ++i) {
-            p.sumI += EpochSnapshot.u16At(r.incentive, i);
-            p.sumD += EpochSnapshot.u16At(r.dividends, i);
-        }
+        uint256 earners; // an upper bound on the credits: UIDs with incentive plus UIDs with dividends
+        // One pass: the sums, and the records' incentive, dividends and permits (emission below).
         INeuronRegistry.EpochRecord[] memory records = new INeuronRegistry.EpochRecord[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 incentive = EpochSnapshot.u16At(r.incentive, i);
+            uint256 dividends = EpochSnapshot.u16At(r.dividends, i);
+            (p.sumI, p.sumD) = (p.sumI + incentive, p.sumD + dividends);
+            if (incentive != 0) ++earners;
+            if (dividends != 0) ++earners;
+            INeuronRegistry.EpochRecord memory rec = records[i];
+            (rec.incentive, rec.dividends, rec.validatorPermit) = (uint16(incentive), uint16(dividends), r.permits[i] != 0);
+        }
         if (p.sumI == 0 && p.sumD == 0) {
             // Nobody earned anything: leave the emission pending for the next epoch.
             IEmission.Pending memory q = IEmission(_emission).pending(r.netuid);
@@ -229,9 +238,17 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         IEmission.Pending memory d = IEmission(_emission).drainPending(r.netuid);
         (p.ownerColdkey, p.ownerHotkey) = ISubnetRegistry(_subnets).subnetOwner(r.netuid);
         _budgets(p, d);
-        if (d.ownerCut != 0) IStakingPools(_pools).creditStake(r.netuid, p.ownerHotkey, p.ownerColdkey, d.ownerCut);
+        // Every credit in one call, in the order of spec 2.8: owner cut, miners, validators.
+        p.credit = new IStakingPools.Credit[](1 + earners);
+        if (d.ownerCut != 0) _addCredit(p, p.ownerHotkey, p.ownerColdkey, d.ownerCut, false);
         _payMiners(p, r, snapshot, n, records);
         _payValidators(p, r, snapshot, n, records);
+        IStakingPools.Credit[] memory credit = p.credit;
+        uint256 used = p.credits;
+        assembly ("memory-safe") {
+            mstore(credit, used) // trim the unused tail (it stays allocated, unread)
+        }
+        if (used != 0) IStakingPools(_pools).creditBatch(r.netuid, credit);
         _record(r, n, snapshotBlock, records);
         emit EpochSettled(r.netuid, r.epoch, digest, signed, d.ownerCut, p.minerPaid, p.validatorPaid, p.burned, 0);
     }
@@ -253,7 +270,9 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     ) private {
         if (p.minerBudget == 0) return;
         for (uint256 i; i < n; ++i) {
-            uint256 amount = (p.minerBudget * EpochSnapshot.u16At(r.incentive, i)) / p.sumI;
+            uint256 incentive = records[i].incentive;
+            if (incentive == 0) continue;
+            uint256 amount = (p.minerBudget * incentive) / p.sumI;
             if (amount == 0) continue;
             records[i].emission = uint64(amount);
             (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
@@ -262,7 +281,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
                 p.burned += amount;
                 continue;
             }
-            IStakingPools(_pools).creditStake(r.netuid, hotkey, coldkey, amount);
+            _addCredit(p, hotkey, coldkey, amount, false);
             p.minerPaid += amount;
         }
     }
@@ -276,25 +295,27 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     ) private {
         if (p.validatorBudget == 0) return;
         for (uint256 i; i < n; ++i) {
-            uint256 amount = (p.validatorBudget * EpochSnapshot.u16At(r.dividends, i)) / p.sumD;
+            uint256 dividends = records[i].dividends;
+            if (dividends == 0) continue;
+            uint256 amount = (p.validatorBudget * dividends) / p.sumD;
             if (amount == 0) continue;
             records[i].emission += uint64(amount);
-            (address hotkey,,) = EpochSnapshot.entry(snapshot, i);
-            IStakingPools(_pools).creditEmission(r.netuid, hotkey, amount);
+            (address hotkey, address coldkey,) = EpochSnapshot.entry(snapshot, i);
+            _addCredit(p, hotkey, coldkey, amount, true);
             p.validatorPaid += amount;
         }
+    }
+
+    /// @dev Fills the next preallocated credit in place (no second struct in memory).
+    function _addCredit(Payout memory p, address hotkey, address coldkey, uint256 alpha, bool dividend) private pure {
+        IStakingPools.Credit memory c = p.credit[p.credits++];
+        (c.hotkey, c.coldkey, c.alpha, c.dividend) = (hotkey, coldkey, alpha, dividend);
     }
 
     /// @dev Incentive, dividends, emission and permits for the metagraph and pruning.
     function _record(EpochResult calldata r, uint256 n, uint64 snapshotBlock, INeuronRegistry.EpochRecord[] memory records)
         private
     {
-        for (uint256 i; i < n; ++i) {
-            INeuronRegistry.EpochRecord memory rec = records[i];
-            rec.incentive = uint16(EpochSnapshot.u16At(r.incentive, i));
-            rec.dividends = uint16(EpochSnapshot.u16At(r.dividends, i));
-            rec.validatorPermit = r.permits[i] != 0;
-        }
         if (n != 0) INeuronRegistry(_neurons).recordEpoch(r.netuid, snapshotBlock, 0, records);
     }
 

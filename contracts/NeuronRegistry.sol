@@ -8,6 +8,7 @@ import {ITaoToken} from "./interfaces/ITaoToken.sol";
 import {ReentrancyGuard} from "./libraries/ReentrancyGuard.sol";
 import {BurnPrice} from "./libraries/BurnPrice.sol";
 import {RegistrationSignature} from "./libraries/RegistrationSignature.sol";
+import {EpochRecords} from "./libraries/EpochRecords.sol";
 
 /// @title NeuronRegistry
 /// @notice Burned registration, UIDs with immunity and replacement, hotkey ownership, axons and
@@ -17,6 +18,8 @@ import {RegistrationSignature} from "./libraries/RegistrationSignature.sol";
 ///      Per-UID data that goes stale on replacement (stats, axon) is tagged with a block and read
 ///      as empty when that block predates the UID's registration: a replacement writes one slot.
 contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
+    using EpochRecords for EpochRecords.Table;
+
     /// @dev One slot per subnet: instance (32) | count (16) | burn (64) | burnBlock (64).
     struct SubnetState {
         uint32 instance;
@@ -25,21 +28,12 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         uint64 burnBlock;
     }
 
-    /// @dev One slot per UID, all that registration writes and pruning reads:
-    ///      hotkey (160) | registeredAt (32: block numbers below 2^32, 1,600 years of 12 s blocks) | emission (64).
+    /// @dev One slot per UID, all that registration writes: hotkey (160) | registeredAt (32: block
+    ///      numbers below 2^32, 1,600 years of 12 s blocks) | lastUpdate (64, recordLastUpdate).
     struct Neuron {
         address hotkey;
         uint32 registeredAt;
-        uint64 emission;
-    }
-
-    /// @dev One slot per UID: valid only when snapshotBlock >= registeredAt (else stale, read as zero).
-    struct Stats {
         uint64 lastUpdate;
-        uint64 snapshotBlock;
-        uint16 incentive;
-        uint16 dividends;
-        bool validatorPermit;
     }
 
     uint64 private immutable _initialBurn;
@@ -51,7 +45,9 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
     uint32 private _instances;
     mapping(uint16 netuid => SubnetState) private _subnetStates;
     mapping(uint32 instance => mapping(uint16 uid => Neuron)) private _neuronSlots;
-    mapping(uint32 instance => mapping(uint16 uid => Stats)) private _stats;
+    /// @dev The epoch records (EpochRecords: several UIDs per slot, so that settlement writes
+    ///      ~n/3 slots, not 2n).
+    mapping(uint32 instance => EpochRecords.Table) private _records;
     mapping(uint32 instance => mapping(uint16 uid => AxonInfo)) private _axons;
     mapping(uint32 instance => mapping(address hotkey => uint16 uidPlusOne)) private _uidPlusOne;
     /// @dev One slot per hotkey: owner coldkey (160) | registration nonce (96).
@@ -102,6 +98,8 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
             delete _uidPlusOne[s.instance][replaced];
             // An axon served by the evicted hotkey in this very block would look fresh: clear it.
             if (_axons[s.instance][uid].blockNumber >= block.number) delete _axons[s.instance][uid];
+            // The evicted hotkey's records must not become the newcomer's (see EpochRecords).
+            _records[s.instance].clear(uid);
         }
         _neuronSlots[s.instance][uid] = Neuron(hotkey, uint32(block.number), 0);
         // uid < 4096, so uid + 1 fits.
@@ -174,18 +172,9 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         if (s.instance == 0) revert NeuronRegistrySubnetNotFound(netuid);
         uint256 end = uint256(firstUid) + records.length;
         if (end > s.count) revert NeuronRegistryUidOutOfRange(netuid, end - 1);
-        for (uint256 i; i < records.length; ++i) {
-            uint16 uid = uint16(firstUid + i);
-            Neuron storage n = _neuronSlots[s.instance][uid];
-            if (n.registeredAt > snapshotBlock) continue; // replaced since the snapshot
-            EpochRecord calldata r = records[i];
-            n.emission = r.emission;
-            Stats storage st = _stats[s.instance][uid];
-            st.snapshotBlock = snapshotBlock;
-            st.incentive = r.incentive;
-            st.dividends = r.dividends;
-            st.validatorPermit = r.validatorPermit;
-        }
+        // No per-UID registration check here: a UID registered after the snapshot is read as
+        // empty because the table's snapshot block predates its registration (EpochRecords).
+        _records[s.instance].write(snapshotBlock, firstUid, records);
         emit EpochRecorded(netuid, firstUid, uint16(records.length), snapshotBlock);
     }
 
@@ -195,7 +184,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         if (s.instance == 0) revert NeuronRegistrySubnetNotFound(netuid);
         for (uint256 i; i < uids.length; ++i) {
             if (uids[i] >= s.count) revert NeuronRegistryUidOutOfRange(netuid, uids[i]);
-            _stats[s.instance][uids[i]].lastUpdate = blockNumber;
+            _neuronSlots[s.instance][uids[i]].lastUpdate = blockNumber;
         }
         emit LastUpdateRecorded(netuid, uint16(uids.length), blockNumber);
     }
@@ -234,6 +223,23 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         uint32 instance = _subnetStates[netuid].instance;
         uint16 plusOne = instance == 0 ? 0 : _uidPlusOne[instance][hotkey];
         if (plusOne != 0) return (true, plusOne - 1);
+    }
+
+    /// @inheritdoc INeuronRegistry
+    function validatorInfo(uint16 netuid, address hotkey)
+        external
+        view
+        returns (bool found, uint16 uid, uint64 registeredAt, bool validatorPermit)
+    {
+        uint32 instance = _subnetStates[netuid].instance;
+        uint16 plusOne = instance == 0 ? 0 : _uidPlusOne[instance][hotkey];
+        if (plusOne == 0) return (false, 0, 0, false);
+        // plusOne != 0 checked above.
+        unchecked { uid = plusOne - 1; }
+        registeredAt = _neuronSlots[instance][uid].registeredAt;
+        EpochRecords.Table storage table = _records[instance];
+        validatorPermit = table.snapshotBlock >= registeredAt && table.permit(uid);
+        found = true;
     }
 
     /// @inheritdoc INeuronRegistry
@@ -318,26 +324,32 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
     {
         uint256 bestEmission = type(uint256).max;
         uint256 bestRegistered = type(uint256).max;
+        EpochRecords.Table storage table = _records[instance];
+        uint64 recordedAt = table.snapshotBlock;
+        uint256 emissions; // the emission word of UIDs i & ~3, loaded once per four UIDs
         for (uint16 i = 1; i < count; ++i) {
+            if (i == 1 || i % EpochRecords.EMISSIONS_PER_WORD == 0) emissions = table.emissionWord(i);
             Neuron memory n = _neuronSlots[instance][i];
             if (block.number - n.registeredAt < immunityPeriod) continue;
-            if (n.emission < bestEmission || (n.emission == bestEmission && n.registeredAt < bestRegistered)) {
-                (found, uid, bestEmission, bestRegistered) = (true, i, n.emission, n.registeredAt);
+            uint256 emission = recordedAt >= n.registeredAt ? EpochRecords.emissionIn(emissions, i) : 0;
+            if (emission < bestEmission || (emission == bestEmission && n.registeredAt < bestRegistered)) {
+                (found, uid, bestEmission, bestRegistered) = (true, i, emission, n.registeredAt);
             }
         }
     }
 
     function _neuronInfo(uint32 instance, uint16 uid) private view returns (NeuronInfo memory info) {
         Neuron memory n = _neuronSlots[instance][uid];
-        Stats memory st = _stats[instance][uid];
         AxonInfo memory axon = _axons[instance][uid];
         info.hotkey = n.hotkey;
         info.coldkey = _hotkeys[n.hotkey].owner;
         info.registeredAt = n.registeredAt;
-        info.lastUpdate = st.lastUpdate > n.registeredAt ? st.lastUpdate : n.registeredAt;
-        info.emission = n.emission;
-        if (st.snapshotBlock >= n.registeredAt) {
-            (info.incentive, info.dividends, info.validatorPermit) = (st.incentive, st.dividends, st.validatorPermit);
+        info.lastUpdate = n.lastUpdate > n.registeredAt ? n.lastUpdate : n.registeredAt;
+        EpochRecords.Table storage table = _records[instance];
+        if (table.snapshotBlock >= n.registeredAt) {
+            EpochRecord memory r = table.read(uid);
+            (info.emission, info.incentive, info.dividends, info.validatorPermit) =
+                (r.emission, r.incentive, r.dividends, r.validatorPermit);
         }
         if (axon.blockNumber >= n.registeredAt) info.axon = axon;
     }

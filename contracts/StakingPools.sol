@@ -10,6 +10,7 @@ import {PoolSwap} from "./libraries/PoolSwap.sol";
 import {PoolDissolution} from "./libraries/PoolDissolution.sol";
 import {PoolMedian} from "./libraries/PoolMedian.sol";
 import {HotkeyTake} from "./libraries/HotkeyTake.sol";
+import {CreditLog} from "./libraries/CreditLog.sol";
 import {IStakingPools} from "./interfaces/IStakingPools.sol";
 import {ITaoToken} from "./interfaces/ITaoToken.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
@@ -30,6 +31,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     using HotkeyTake for mapping(address => HotkeyTake.State);
 
     uint256 private constant _TAKE_DENOMINATOR = 65535;
+    uint256 private constant _MAX96 = (1 << 96) - 1;
 
     uint256 private immutable _minStake;
     uint256 private immutable _feeRate;
@@ -131,14 +133,9 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function creditEmission(uint16 netuid, address hotkey, uint256 alpha) external onlyFrom(_settlement) nonReentrant {
-        uint256 word = _openPool(netuid);
         address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
         if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
-        _consumeReleased(netuid, alpha);
-        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
-        uint256 take = _sharePools.credit(key, owner, alpha, (alpha * takeOf(hotkey)) / _TAKE_DENOMINATOR);
-        _stakedAlpha[netuid] += alpha;
-        emit EmissionCredited(netuid, hotkey, alpha, take);
+        _creditAll(netuid, _one(Credit(hotkey, owner, alpha, true)));
     }
 
     /// @inheritdoc IStakingPools
@@ -147,12 +144,12 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         onlyFrom(_settlement)
         nonReentrant
     {
-        uint256 word = _openPool(netuid);
-        if (alpha == 0) revert PoolZeroAmount();
-        _consumeReleased(netuid, alpha);
-        _sharePools.depositCredit(SharePool.key(netuid, word.generation(), hotkey), coldkey, alpha);
-        _stakedAlpha[netuid] += alpha;
-        emit StakeCredited(netuid, hotkey, coldkey, alpha);
+        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)));
+    }
+
+    /// @inheritdoc IStakingPools
+    function creditBatch(uint16 netuid, Credit[] calldata credits) external onlyFrom(_settlement) nonReentrant {
+        _creditAll(netuid, credits);
     }
 
     /// @inheritdoc IStakingPools
@@ -401,6 +398,38 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     function _openPool(uint16 netuid) private view returns (uint256 word) {
         word = _poolWords[netuid];
         if (!word.isOpen()) revert PoolNotFound(netuid);
+    }
+
+    /// @dev The one body of every settlement credit. Per credit only the hotkey's share pool (and
+    ///      the credited coldkey's shares) are written; the pool word, the released emission and
+    ///      the staked alpha are read and written once per batch.
+    function _creditAll(uint16 netuid, Credit[] memory credits) private {
+        uint256 word = _openPool(netuid);
+        uint32 gen = word.generation();
+        uint256 total;
+        bytes memory log_ = CreditLog.allocate(credits.length);
+        for (uint256 i; i < credits.length; ++i) {
+            Credit memory c = credits[i];
+            if (c.alpha > _MAX96) revert PoolOverflow(c.alpha); // the log's width (CreditLog)
+            bytes32 key = SharePool.key(netuid, gen, c.hotkey);
+            uint256 take;
+            if (c.dividend) {
+                take = _sharePools.credit(key, c.coldkey, c.alpha, (c.alpha * takeOf(c.hotkey)) / _TAKE_DENOMINATOR);
+            } else {
+                if (c.alpha == 0) revert PoolZeroAmount();
+                _sharePools.depositCredit(key, c.coldkey, c.alpha);
+            }
+            CreditLog.write(log_, i, c.hotkey, c.coldkey, c.alpha, take, c.dividend);
+            total += c.alpha;
+        }
+        emit Credited(netuid, log_);
+        _consumeReleased(netuid, total);
+        _stakedAlpha[netuid] += total;
+    }
+
+    function _one(Credit memory c) private pure returns (Credit[] memory credits) {
+        credits = new Credit[](1);
+        credits[0] = c;
     }
 
     /// @dev Consumes `alpha` of netuid's released emission (settlement cannot mint from nothing).

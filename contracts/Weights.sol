@@ -337,10 +337,10 @@ contract Weights is IWeights, ProtocolWired {
     }
 
     function _signer(uint16 netuid, address hotkey) private view returns (bytes memory reason, Signer memory signer) {
-        (bool found, uint16 uid) = INeuronRegistry(_neurons).uidOf(netuid, hotkey);
+        // The slim view: one call and a few slots, not uidOf plus a whole NeuronInfo.
+        (bool found, uint16 uid, uint64 registeredAt, bool permit) = INeuronRegistry(_neurons).validatorInfo(netuid, hotkey);
         if (!found) return (abi.encodeWithSelector(WeightsNotRegistered.selector, netuid, hotkey), signer);
-        INeuronRegistry.NeuronInfo memory info = INeuronRegistry(_neurons).neurons(netuid, uid, 1)[0];
-        signer = Signer(uid, info.registeredAt, info.validatorPermit);
+        signer = Signer(uid, registeredAt, permit);
     }
 
     function _subnet(uint16 netuid) private view returns (Subnet memory s) {

@@ -153,6 +153,14 @@ interface INeuronRegistry {
     /// @notice The stored burn of `netuid` and the block it was set (decay runs lazily from there).
     function burnState(uint16 netuid) external view returns (uint64 burn, uint64 burnBlock);
 
+    /// @notice What the Weights contract checks of a signer: its UID, registration block and the
+    ///         validator permit of the latest recorded epoch (false if it registered after it);
+    ///         `found` false if `hotkey` is not registered on `netuid`. One call, a few slots.
+    function validatorInfo(uint16 netuid, address hotkey)
+        external
+        view
+        returns (bool found, uint16 uid, uint64 registeredAt, bool validatorPermit);
+
     /// @notice Number of UIDs on `netuid`.
     function subnetN(uint16 netuid) external view returns (uint16);
 

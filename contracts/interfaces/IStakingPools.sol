@@ -50,6 +50,17 @@ interface IStakingPools {
     }
 
     /// @notice A dissolved pool generation: what its stakers may claim.
+    /// @notice One settlement credit (creditBatch): `dividend` false stakes `alpha` for
+    ///         (hotkey, coldkey) with no take (creditStake); true credits it as the hotkey's
+    ///         emission (creditEmission) with `coldkey` its owner (read from the epoch snapshot;
+    ///         a hotkey's owner never changes once claimed).
+    struct Credit {
+        address hotkey;
+        address coldkey;
+        uint256 alpha;
+        bool dividend;
+    }
+
     struct Dissolution {
         /// @notice TAO set aside for the stakers (rao).
         uint128 stakersPot;
@@ -86,10 +97,12 @@ interface IStakingPools {
     );
     /// @notice Emission released `alpha` of netuid's drained pending alpha for settlement to credit.
     event EmissionReleased(uint16 indexed netuid, uint256 alpha);
-    /// @notice The settlement contract credited `alpha` to `hotkey` on netuid: `take` to the owner, the rest pro rata.
-    event EmissionCredited(uint16 indexed netuid, address indexed hotkey, uint256 alpha, uint256 take);
-    /// @notice The settlement contract staked `alpha` directly for (hotkey, coldkey) on netuid (no take).
-    event StakeCredited(uint16 indexed netuid, address indexed hotkey, address indexed coldkey, uint256 alpha);
+    /// @notice The settlement contract's credits on netuid, in order, CREDIT_BYTES each:
+    ///         hotkey 20 | coldkey 20 | alpha u96 | take u96 | dividend u8. A stake (dividend 0)
+    ///         staked `alpha` for (hotkey, coldkey), take 0; a dividend credited `alpha` to the
+    ///         hotkey, `take` of it staked for its owner `coldkey`, the rest pro rata. One event
+    ///         per batch: ~500 gas a credit in log data instead of ~2,100 for an event each.
+    event Credited(uint16 indexed netuid, bytes credits);
     /// @notice `hotkey`'s owner set its take.
     event TakeSet(address indexed hotkey, address indexed coldkey, uint16 take);
     /// @notice `coldkey` claimed `tao` from a dissolved generation of netuid.
@@ -195,6 +208,11 @@ interface IStakingPools {
     /// @notice Stakes `alpha` directly for (hotkey, coldkey) on netuid, no take (miner incentive,
     ///         owner cut). Only the settlement contract; consumes released emission.
     function creditStake(uint16 netuid, address hotkey, address coldkey, uint256 alpha) external;
+
+    /// @notice Applies `credits` in order, each exactly as creditStake or creditEmission would,
+    ///         in one call: one pool read, one released-emission check and one staked-alpha
+    ///         write for the batch (settlement's payout). Only the settlement contract.
+    function creditBatch(uint16 netuid, Credit[] calldata credits) external;
 
     /// @notice Adds `alpha` drained from netuid's pending buckets to what settlement may credit.
     ///         Only Emission (from drainPending).

@@ -111,14 +111,18 @@ library SharePool {
         internal
         returns (uint256 ownerAlpha)
     {
+        // One read and one write of the totals: the take's deposit and the raise in one step.
+        Totals memory t = self.totals[k];
         // Nobody to share with: the whole credit is the owner's stake.
-        if (self.totals[k].shares == 0) take = alpha;
-        if (take != 0) depositCredit(self, k, owner, take);
-        if (alpha != take) {
-            Totals memory t = self.totals[k];
-            t.alpha = toUint128(t.alpha + alpha - take);
-            self.totals[k] = t;
+        if (t.shares == 0) take = alpha;
+        if (take != 0) {
+            // The take buys shares at the pre-dividend price (as depositCredit would).
+            uint256 minted = sharesForDepositDown(t, take);
+            t.shares = toUint128(t.shares + minted);
+            if (minted != 0) self.shares[k][owner] += minted;
         }
+        t.alpha = toUint128(t.alpha + alpha);
+        self.totals[k] = t;
         return take;
     }
 

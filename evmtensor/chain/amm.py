@@ -8,7 +8,9 @@ decreases.
 Prices are TAO per alpha scaled by 1e18; a stake's limit bounds the price after the swap from
 above (``MAX_LIMIT`` = no limit), an unstake's from below (0 = no limit).
 
-Used by the tests (differential: contract vs reference) and by the CLI for previews.
+Used by the tests (differential: contract vs reference) and by the CLI for previews. The
+test-only models of the other contract maths (emission, burn price, share pools) live in
+tests/contracts/contract_models.py.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ __all__ = [
     "PRICE_SCALE",
     "Pool",
     "Quote",
-    "SharePool",
     "fee_up",
     "amount_out_down",
     "price_down",
@@ -149,43 +150,3 @@ def max_stake_for_limit(pool: Pool, limit_price: int, fee_rate: int = FEE_RATE) 
 def _stake_ok(pool: Pool, tao_in: int, limit_price: int, fee_rate: int) -> bool:
     # Monotone in tao_in: the post-swap price only rises with the input.
     return quote_stake(pool, tao_in, fee_rate).price_after_up <= limit_price
-
-
-class SharePool:
-    """Reference of contracts/libraries/SharePool.sol: nominator shares of one (hotkey, netuid)."""
-
-    INITIAL_SHARES_PER_ALPHA = 10**9
-
-    def __init__(self) -> None:
-        self.alpha = 0
-        self.shares = 0
-        self.holders: dict[str, int] = {}
-
-    def value(self, holder: str) -> int:
-        s = self.holders.get(holder, 0)
-        return 0 if self.shares == 0 else s * self.alpha // self.shares
-
-    def deposit(self, holder: str, alpha: int) -> int:
-        if self.shares == 0 or self.alpha == 0:
-            minted = alpha * self.INITIAL_SHARES_PER_ALPHA
-        else:
-            minted = alpha * self.shares // self.alpha
-        self.alpha += alpha
-        self.shares += minted
-        self.holders[holder] = self.holders.get(holder, 0) + minted
-        return minted
-
-    def withdraw(self, holder: str, alpha: int) -> int:
-        held = self.holders.get(holder, 0)
-        value = self.value(holder)
-        if alpha > value:
-            raise ValueError(f"insufficient stake: {value} < {alpha}")
-        burned = held if alpha == value else -(-alpha * self.shares // self.alpha)
-        self.holders[holder] = held - burned
-        self.alpha -= alpha
-        self.shares -= burned
-        return burned
-
-    def credit(self, alpha: int) -> None:
-        """Emission credited to the hotkey as a whole: value rises, shares unchanged."""
-        self.alpha += alpha

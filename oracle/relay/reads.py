@@ -4,7 +4,7 @@ recompute every figure here from the same contracts, events and calldata).
 - subnets and metagraphs: ``MetagraphViews`` (``evmtensor.chain.subnets``), pinned to one block;
 - epochs: EpochSettlement's ``EpochOpened`` (the snapshot) and ``EpochSettled`` events, the result
   itself from the calldata of the ``settle`` transaction (the event only carries its hash), and the
-  payouts from that transaction's ``StakeCredited``/``EmissionCredited`` logs;
+  payouts from that transaction's ``Credited`` log (evmtensor.chain.credits);
 - prices: ``MetagraphViews.subnet`` at every block in which the subnet's pool or emission state
   changed (an event of StakingPools or Emission with the netuid as first topic).
 """
@@ -15,9 +15,9 @@ import threading
 from fractions import Fraction
 
 from eth_utils import to_checksum_address
-from web3.logs import DISCARD
 
 from evmtensor.chain.client import ChainClient
+from evmtensor.chain.credits import credits_in_receipt
 from evmtensor.chain.subnets import metagraph_rows, subnets
 from evmtensor.chain.weights import unpack_u16
 from evmtensor.units import PRICE_SCALE
@@ -205,14 +205,15 @@ def _add_payouts(client: ChainClient, log, neurons: list[dict]) -> None:
     for r in neurons:
         r["stake_credited"], r["emission_credited"], r["take"] = 0, 0, 0
     netuid = int(log["args"]["netuid"])
-    for ev in pools.events.StakeCredited().process_receipt(receipt, errors=DISCARD):
-        if int(ev["args"]["netuid"]) == netuid and ev["args"]["hotkey"] in by_hotkey:
-            by_hotkey[ev["args"]["hotkey"]]["stake_credited"] += int(ev["args"]["alpha"])
-    for ev in pools.events.EmissionCredited().process_receipt(receipt, errors=DISCARD):
-        if int(ev["args"]["netuid"]) == netuid and ev["args"]["hotkey"] in by_hotkey:
-            row = by_hotkey[ev["args"]["hotkey"]]
-            row["emission_credited"] += int(ev["args"]["alpha"])
-            row["take"] += int(ev["args"]["take"])
+    for credit in credits_in_receipt(pools, receipt):
+        row = by_hotkey.get(credit.hotkey)
+        if credit.netuid != netuid or row is None:
+            continue
+        if credit.dividend:
+            row["emission_credited"] += credit.alpha
+            row["take"] += credit.take
+        else:
+            row["stake_credited"] += credit.alpha
 
 
 _YUMA_CACHE: dict = {}

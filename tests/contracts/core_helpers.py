@@ -116,31 +116,6 @@ def drain_tao(client, send, account, sink, keep: int = 0) -> None:
         send(client.contract("TaoToken").functions.transfer(sink.address, amount), account)
 
 
-WAD = 10**18
-
-
-def mul_wad_up(a: int, b: int) -> int:
-    p = a * b
-    return 0 if p == 0 else (p - 1) // WAD + 1
-
-
-def pow_wad_up(x: int, n: int) -> int:
-    """Mirror of BurnPrice._powWadUp (squaring, each product rounded up)."""
-    r = WAD
-    while n:
-        if n & 1:
-            r = mul_wad_up(r, x)
-        n >>= 1
-        if n:
-            x = mul_wad_up(x, x)
-    return r
-
-
-def burn_after(burn: int, elapsed: int, decay: int, lo: int, hi: int) -> int:
-    """Mirror of BurnPrice.decayedUp."""
-    return min(max(mul_wad_up(burn, pow_wad_up(decay, elapsed)), lo), hi)
-
-
 def fund_eth(w3, address: str, wei: int = 10**20) -> None:
     w3.provider.make_request("anvil_setBalance", [address, hex(wei)])
 

@@ -1,90 +1,29 @@
-"""Helpers for the pools/emission tests: a per-block emission reference and small chain helpers."""
+"""Helpers for the pools/emission tests: small chain helpers (the models: contract_models.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from dataclasses import asdict
 
 from evmtensor.chain.amm import Pool
+from evmtensor.chain.credits import credits_in_receipt
 
 try:
     from .core_helpers import events, register_subnet, send_as
 except ImportError:
     from core_helpers import events, register_subnet, send_as
 
-WAD = 10**18
-TOTAL_SUPPLY = 21 * 10**15
 TAO = 10**9
 MAX_UINT = 2**256 - 1
 
 
-def emission_for_issuance(issuance: int) -> int:
-    """Spec 1.1 halving, exact integers (mirrors contracts/libraries/Halving.sol)."""
-    if issuance >= TOTAL_SUPPLY:
-        return 0
-    q = TOTAL_SUPPLY // (TOTAL_SUPPLY - issuance)
-    k = q.bit_length() - 1
-    return 10**9 >> k
-
-
-def split_alpha_out(alpha_out: int, owner_cut: int) -> tuple[int, int, int]:
-    """Subtensor's U96F32 split (2^-32 units), each bucket floored: up to 2 units unassigned."""
-    cut = (owner_cut << 32) // 65535
-    owner_q = alpha_out * cut
-    rest = (alpha_out << 32) - owner_q
-    server_q = rest >> 1
-    return owner_q >> 32, server_q >> 32, (rest - server_q) >> 32
-
-
-@dataclass
-class SubnetRef:
-    """One subnet as the per-block reference sees it."""
-
-    netuid: int
-    pool: Pool
-    ema: int
-    alpha_issuance: int
-    tao_exact: Decimal = Decimal(0)
-    ema_exact: Decimal = Decimal(0)
-    alpha_out: int = 0
-    pending: list[int] = field(default_factory=lambda: [0, 0, 0])
-
-
-def reference_accrual(subnets: list[SubnetRef], blocks: int, supply: int, ema_alpha: int, owner_cut: int) -> int:
-    """Per-block reference of one `accrue` over `blocks` blocks (no halving crossed by alpha).
-
-    Each block: E from the TAO issuance, shares p̄_i / Σ p̄ (no TAO when Σ p̄ = 0), alpha_out and
-    its split from the alpha issuance, then p̄_i ← α·min(spot_i, 1) + (1 − α)·p̄_i. Prices are the
-    spot prices at the start (the contract's semantics). Amounts are kept exact (Decimal with
-    120 digits); returns the virtual TAO issuance at the end.
-    """
-    with localcontext() as ctx:  # exact enough, without touching the global context
-        ctx.prec = 120
-        alpha = Decimal(ema_alpha) / WAD
-        prices = [Decimal(min(s.pool.price, WAD)) for s in subnets]
-        emas = [Decimal(s.ema) for s in subnets]
-        issuance = supply
-        for _ in range(blocks):
-            e = emission_for_issuance(issuance)
-            total = sum(emas)
-            if total > 0:
-                for s, p in zip(subnets, emas):
-                    s.tao_exact += e * p / total
-                issuance += e
-            for s in subnets:
-                a = emission_for_issuance(s.alpha_issuance)
-                s.alpha_out += a
-                s.alpha_issuance += a
-                for j, part in enumerate(split_alpha_out(a, owner_cut)):
-                    s.pending[j] += part
-            emas = [alpha * p + (1 - alpha) * m for p, m in zip(prices, emas)]
-        for s, m in zip(subnets, emas):
-            s.ema_exact = m
-    return issuance
-
-
 def event_args(contract_event, receipt) -> list:
     return [e.args for e in events(contract_event, receipt)]
+
+
+def credits_in(pools, receipt) -> list[dict]:
+    """Every settlement credit of StakingPools' `Credited` events in `receipt`, in order, as dicts
+    (decoded by the runtime's one decoder, evmtensor.chain.credits)."""
+    return [asdict(c) for c in credits_in_receipt(pools, receipt)]
 
 
 ZERO = "0x0000000000000000000000000000000000000000"

@@ -1,6 +1,6 @@
 """Emission: halving-driven block emission, price-EMA shares, injection at spot, pending buckets.
 
-Multi-block accruals are compared with a per-block Python reference (pools_helpers.reference_accrual).
+Multi-block accruals are compared with a per-block Python reference (contract_models.reference_accrual).
 Mining 10,000 blocks on Anvil is slow, so these tests run on a chain whose genesis block number is
 high, and rewind Emission's last-accrual block (storage slot 0) instead: accrual depends only on
 block.number - lastAccrualBlock, so this is the same as n idle blocks.
@@ -18,9 +18,11 @@ from evmtensor.devtools.deploy import deploy_protocol
 from evmtensor.chain.client import ChainClient
 
 try:
-    from .pools_helpers import TAO, PoolsKit, SubnetRef, event_args, reference_accrual
+    from .contract_models import SubnetRef, reference_accrual
+    from .pools_helpers import TAO, PoolsKit, event_args
 except ImportError:
-    from pools_helpers import TAO, PoolsKit, SubnetRef, event_args, reference_accrual
+    from contract_models import SubnetRef, reference_accrual
+    from pools_helpers import TAO, PoolsKit, event_args
 
 HIGH_BLOCK = 1_000_000
 OWNER_CUT = 11796

@@ -52,6 +52,7 @@ def _protocol_calls(kit):
         "injectBatch": pools.injectBatch([n], [TAO], [TAO]),
         "creditEmission": pools.creditEmission(n, hk, TAO),
         "creditStake": pools.creditStake(n, hk, who, TAO),
+        "creditBatch": pools.creditBatch(n, [(hk, who, TAO, False), (hk, who, TAO, True)]),
         "releaseEmission": pools.releaseEmission(n, TAO),
         "drainPending": emission.drainPending(n),
         "poolCreated": emission.poolCreated(9, TAO),
@@ -65,7 +66,8 @@ def _protocol_calls(kit):
 
 
 PROTOCOL_ONLY = [
-    "createPool", "dissolvePool", "inject", "injectBatch", "creditEmission", "creditStake", "releaseEmission",
+    "createPool", "dissolvePool", "inject", "injectBatch", "creditEmission", "creditStake", "creditBatch",
+    "releaseEmission",
     "drainPending", "poolCreated", "poolDissolved", "mint", "protocolTransferFrom", "recycle", "clearSubnet",
     "recordLastUpdate",
 ]

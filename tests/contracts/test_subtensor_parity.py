@@ -14,10 +14,10 @@ from chain_asserts import expect_revert
 
 try:
     from .core_helpers import deploy_with, events, register_subnet
-    from .pools_helpers import MAX_UINT, TAO, PoolsKit
+    from .pools_helpers import MAX_UINT, TAO, PoolsKit, credits_in
 except ImportError:
     from core_helpers import deploy_with, events, register_subnet
-    from pools_helpers import MAX_UINT, TAO, PoolsKit
+    from pools_helpers import MAX_UINT, TAO, PoolsKit, credits_in
 
 FEE_RATE = 33
 U16 = 65535
@@ -64,8 +64,10 @@ def test_take_is_staked_first_at_the_pre_dividend_share_price(kit, accounts):
     value = owner_shares * (stake + dividends) // (shares + owner_shares)
     assert kit.stake_of(kit.owner.address, kit.hotkey.address) == value
     assert 30_4 * TAO // 10 < value < 30_6 * TAO // 10  # the spec's 30.5
-    (ev,) = events(kit.pools.events.EmissionCredited, receipt)
-    assert ev.args.take == take
+    (credit,) = credits_in(kit.pools, receipt)
+    owner = kit.client.contract("NeuronRegistry").functions.hotkeyOwner(kit.hotkey.address).call()
+    assert credit == {"netuid": kit.netuid, "hotkey": kit.hotkey.address, "coldkey": owner,
+                      "alpha": dividends, "take": take, "dividend": True}
 
 
 def test_take_increase_refused_while_within_the_rate_limit(kit, send, mine):

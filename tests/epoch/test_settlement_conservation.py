@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts.core_helpers import events
+from contracts.pools_helpers import credits_in
 from epoch_net import EpochNet
 from fuzz import examples
 from oracle.epoch import compute_payout
@@ -49,8 +50,7 @@ def _run(net, plan):
         receipt = net.settle(result, snap, net.attest(result, (0, 1)))
         (settled,) = events(net.settlement.events.EpochSettled, receipt)
         drains = events(emission.events.PendingDrained, receipt)
-        credits = [e.args.alpha for e in events(net.pools.events.StakeCredited, receipt)]
-        credits += [e.args.alpha for e in events(net.pools.events.EmissionCredited, receipt)]
+        credits = [c["alpha"] for c in credits_in(net.pools, receipt)]
         if not drains:
             assert sum(incentive) == 0 and sum(dividends) == 0 and not credits
             assert settled.args.carried == _pending_total(net) >= pending_before

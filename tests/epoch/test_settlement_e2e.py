@@ -3,7 +3,8 @@ epoch opened on-chain, its inputs read back, Yuma run, a quorum of validators at
 result settled; every stake afterwards equals an independent computation to the rao.
 
 Expected payouts are computed here with fractions from the spec's text (2.8 and the port's cap
-of 6.3.4, IEpochSettlement), and the share pools by tests/epoch/share_model.py (spec 3.8, 7.1).
+of 6.3.4, IEpochSettlement), and the share pools by tests/contracts/contract_models.py (written
+from spec 3.8 and 7.1).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from contracts.core_helpers import events
 from epoch_net import EpochNet
+from contracts.contract_models import pools_from
 from payout_check import check_payout
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contracts.core_helpers import events
 from epoch.epoch_net import EpochNet
 from evmtensor.chain import actions
+from evmtensor.chain.credits import credits_in_receipt
 
 ROOT = Path(__file__).resolve().parents[2]
 RELAY_ACCOUNT = 9  # the relay's own gas account: EpochNet uses accounts 1-8
@@ -47,7 +47,7 @@ def settled(w3, client, accounts) -> Settled:
     rc2 = net.settle(r2, second, net.attest(r2, (0, 1)))
     # A trade after the settlement, so the price history has a point of its own.
     pools = client.contract("StakingPools")
-    assert events(pools.events.StakeCredited, rc2)
+    assert credits_in_receipt(pools, rc2)
     actions.stake(client, net.netuid, accounts[7], net.validators[1].address, 10**9)
     third = net.open()
     return Settled(net, [first, second, third], [r1, r2], [rc1, rc2])

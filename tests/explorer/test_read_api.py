@@ -11,6 +11,7 @@ import pytest
 
 from contracts.core_helpers import events, register_subnet
 from evmtensor.chain import actions
+from evmtensor.chain.credits import credits_in_receipt
 from evmtensor.units import PRICE_SCALE, U16_MAX
 from oracle.epoch import build_epoch_inputs
 from oracle.yuma import YumaMode, run_epoch
@@ -105,7 +106,7 @@ def test_settled_epoch_detail_has_the_signed_result_signers_and_payouts_to_the_r
     (drained,) = events(client.contract("Emission").events.PendingDrained, receipt)
     o, s, v = drained.args.ownerCut, drained.args.serverAlpha, drained.args.validatorAlpha
     sum_i, sum_d = sum(result.incentive), sum(result.dividends)
-    takes = {e.args.hotkey: e.args.take for e in events(net.pools.events.EmissionCredited, receipt)}
+    takes = {c.hotkey: c.take for c in credits_in_receipt(net.pools, receipt) if c.dividend}
     for uid, row in enumerate(body["neurons"]):
         miner = floor(Fraction(s * result.incentive[uid], sum_i))
         validator = floor(Fraction(v * result.dividends[uid], sum_d))
