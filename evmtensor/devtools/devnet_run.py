@@ -56,12 +56,11 @@ def _timed(out: Callable, what: str, step: Callable):
     return result
 
 
-def _validator_knows_relay() -> bool:
-    """Whether this checkout's validator takes ``--relay-url`` (it is being added; until then
-    the validators run without the relay)."""
-    help_text = subprocess.run([sys.executable, "-m", "validator", "--help"], capture_output=True,
-                               text=True, cwd=REPO_ROOT, timeout=60).stdout
-    return "--relay-url" in help_text
+def _validator_help() -> subprocess.Popen:
+    """``python -m validator --help``, started early: whether this checkout's validator takes
+    ``--relay-url`` (until it does, the validators run without the relay)."""
+    return subprocess.Popen([sys.executable, "-m", "validator", "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
 
 
 def _build_tiny(cfg: DevnetConfig) -> subprocess.Popen | None:
@@ -103,18 +102,19 @@ class _Devnet:
         self.out(f"chain {dep.chain_id} at {self.cfg.rpc_url}; deployment {self.cfg.deployment}"
                  f"{' (reused)' if reused else ''}")
 
-    def start_children(self, tiny: subprocess.Popen | None) -> None:
-        if tiny is not None:
-            _timed(self.out, "building the tiny model", tiny.wait)
-            if tiny.returncode:
-                raise ToolchainError(f"building the tiny model failed: {tiny.stderr.read().decode()[-2000:]}")
-        relay_flag = _validator_knows_relay()
+    def start_children(self, tiny: subprocess.Popen | None, validator_help: subprocess.Popen) -> None:
+        relay_flag = "--relay-url" in validator_help.communicate(timeout=120)[0]
         if not relay_flag:
             self.notes.append("this validator has no --relay-url yet: its weights stay in its data folder")
         log_dir = self.cfg.data_dir / "logs"
         self.children = [Child(spec, log_dir, REPO_ROOT)
                          for spec in child_specs(self.cfg, self.netuid, relay_flag=relay_flag)]
-        for child in self.children:
+        self.children[0].start()  # the relay needs no model: it starts while the tiny one is built
+        if tiny is not None:
+            _timed(self.out, "building the tiny model", tiny.wait)
+            if tiny.returncode:
+                raise ToolchainError(f"building the tiny model failed: {tiny.stderr.read().decode()[-2000:]}")
+        for child in self.children[1:]:
             child.start()
         self.write_state()
         self._await_ports()
@@ -182,19 +182,21 @@ def up(cfg: DevnetConfig, *, out: Callable = print, once: bool = False, refresh_
     devnet = _Devnet(cfg, out)
     devnet.clear_leftovers()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    tiny = _build_tiny(cfg)
+    tiny, validator_help = _build_tiny(cfg), _validator_help()
     try:
         devnet.start_chain()
         if once:
             out(render_text(snapshot(devnet.client, devnet.netuid), {}, []))
             return
-        devnet.start_children(tiny)
+        devnet.start_children(tiny, validator_help)
         _show(devnet, refresh_s, sys.stdout.isatty() if live is None else live)
     except (KeyboardInterrupt, _Stop):
         out("stopping the devnet; its state stays in " + str(cfg.data_dir))
     finally:
-        if tiny is not None and tiny.poll() is None:
-            tiny.kill()
+        for helper in (tiny, validator_help):
+            if helper is not None and helper.poll() is None:
+                helper.kill()
+                helper.wait()
         devnet.stop()
         signal.signal(signal.SIGTERM, previous)
 
