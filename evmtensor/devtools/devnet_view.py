@@ -10,14 +10,18 @@ from __future__ import annotations
 from evmtensor.chain.client import ChainClient
 from evmtensor.units import PRICE_SCALE, RAO_PER_TAO
 
-__all__ = ["epochs_settled", "render_rich", "render_text", "snapshot"]
+__all__ = ["epochs_settled", "render_rich", "render_text", "settlements", "snapshot"]
+
+
+def settlements(client: ChainClient, netuid: int) -> list:
+    """``netuid``'s ``EpochSettled`` events since the deployment, oldest first."""
+    event = client.contract("EpochSettlement").events.EpochSettled
+    return event.get_logs(from_block=client.deployment.deploy_block, argument_filters={"netuid": netuid})
 
 
 def epochs_settled(client: ChainClient, netuid: int) -> int:
-    """How many ``EpochSettled`` events ``netuid`` has on chain since the deployment."""
-    event = client.contract("EpochSettlement").events.EpochSettled
-    logs = event.get_logs(from_block=client.deployment.deploy_block, argument_filters={"netuid": netuid})
-    return len(logs)
+    """How many epochs of ``netuid`` the chain has settled."""
+    return len(settlements(client, netuid))
 
 
 def _tao(rao: int) -> str:
@@ -36,8 +40,11 @@ def snapshot(client: ChainClient, netuid: int) -> dict:
             page["hotkeys"], page["coldkeys"], page["alphaStake"], page["incentive"],
             page["dividends"], page["emission"], page["validatorPermit"]))
     ]
+    settled = settlements(client, netuid)
     return {
-        "block": client.w3.eth.block_number, "netuid": netuid, "epochs_settled": epochs_settled(client, netuid),
+        "block": client.w3.eth.block_number, "netuid": netuid, "epochs_settled": len(settled),
+        "paid": {"owner": sum(e.args.ownerCut for e in settled), "miners": sum(e.args.minerAlpha for e in settled),
+                 "validators": sum(e.args.validatorAlpha for e in settled)},
         "price": head["spotPrice"] / PRICE_SCALE, "moving_price": head["movingPrice"] / PRICE_SCALE,
         "tao_in": head["taoIn"], "alpha_in": head["alphaIn"],
         "pending": {"owner": pending.ownerCut, "miners": pending.serverAlpha,
@@ -62,6 +69,9 @@ def render_text(chain: dict | None, processes: dict, notes: list[str], top: int 
         p = chain["pending"]
         lines.append(f"block {chain['block']}  subnet {chain['netuid']}  epochs settled {chain['epochs_settled']}  "
                      f"price {chain['price']:.6f} (ema {chain['moving_price']:.6f})")
+        paid = chain["paid"]
+        lines.append(f"paid alpha so far: owner {_tao(paid['owner'])}  miners {_tao(paid['miners'])}  "
+                     f"validators and nominators {_tao(paid['validators'])}")
         lines.append(f"pending alpha: owner {_tao(p['owner'])}  miners {_tao(p['miners'])}  "
                      f"validators {_tao(p['validators'])}  ({p['blocks']} blocks)")
         lines.append(f"{'uid':>3}  {'hotkey':42}  {'stake':>12}  {'incentive':>9}  {'dividends':>9}  {'emission':>12}")
@@ -89,6 +99,9 @@ def render_rich(chain: dict | None, processes: dict, notes: list[str], top: int 
         parts.append(Text(f"block {chain['block']}  subnet {chain['netuid']}  epochs settled "
                           f"{chain['epochs_settled']}  price {chain['price']:.6f} (ema {chain['moving_price']:.6f})",
                           style="bold"))
+        paid = chain["paid"]
+        parts.append(Text(f"paid alpha so far: owner {_tao(paid['owner'])}  miners {_tao(paid['miners'])}  "
+                          f"validators and nominators {_tao(paid['validators'])}"))
         parts.append(Text(f"pending alpha: owner {_tao(p['owner'])}  miners {_tao(p['miners'])}  "
                           f"validators {_tao(p['validators'])}  ({p['blocks']} blocks)"))
         table = Table("uid", "hotkey", "stake", "incentive", "dividends", "emission", title="top neurons")
