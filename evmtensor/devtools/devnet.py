@@ -12,7 +12,6 @@ their secrets from files, never from their command lines.
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,6 @@ from evmtensor.wallet.wallet import Wallet
 
 __all__ = ["DevnetConfig", "GENESIS_RAO", "NOMINATOR", "RELAY_SUBMITTER", "child_specs", "populate",
            "validator_hotkeys", "miner_hotkeys", "write_hotkeys"]
-
-log = logging.getLogger(__name__)
 
 GENESIS_RAO = 100_000 * RAO_PER_TAO
 NOMINATOR = 8  # dev account that stakes to validator 0 (its dividends show the nominator's share)

@@ -182,7 +182,7 @@ def up(cfg: DevnetConfig, *, out: Callable = print, once: bool = False, refresh_
     devnet = _Devnet(cfg, out)
     devnet.clear_leftovers()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    tiny, validator_help = _build_tiny(cfg), _validator_help()
+    tiny, validator_help = (None, None) if once else (_build_tiny(cfg), _validator_help())
     try:
         devnet.start_chain()
         if once:
@@ -193,12 +193,15 @@ def up(cfg: DevnetConfig, *, out: Callable = print, once: bool = False, refresh_
     except (KeyboardInterrupt, _Stop):
         out("stopping the devnet; its state stays in " + str(cfg.data_dir))
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for helper in (tiny, validator_help):
             if helper is not None and helper.poll() is None:
                 helper.kill()
                 helper.wait()
         devnet.stop()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _show(devnet: _Devnet, refresh_s: float, live: bool) -> None:
