@@ -35,7 +35,7 @@ STARTUP_TIMEOUT_S = 600.0  # SmolLM2 on a busy CPU takes minutes to load
 
 
 class _Stop(Exception):
-    """SIGTERM (``devnet down``) arrived."""
+    """SIGTERM (``devnet down``) or SIGHUP (the terminal closed) arrived."""
 
 
 def _on_sigterm(*_):
@@ -109,6 +109,10 @@ class _Devnet:
         log_dir = self.cfg.data_dir / "logs"
         self.children = [Child(spec, log_dir, REPO_ROOT)
                          for spec in child_specs(self.cfg, self.netuid, relay_flag=relay_flag)]
+        busy = [f"{c.spec.name} :{c.spec.port}" for c in self.children if c.spec.port and _port_open(c.spec.port)]
+        if busy:
+            raise ConfigError(f"ports in use: {', '.join(busy)}; give another --port (the devnet takes "
+                              f"--port .. --port+{self.cfg.miner_port(self.cfg.miners) - self.cfg.port})")
         self.children[0].start()  # the relay needs no model: it starts while the tiny one is built
         if tiny is not None:
             _timed(self.out, "building the tiny model", tiny.wait)
@@ -181,7 +185,7 @@ def up(cfg: DevnetConfig, *, out: Callable = print, once: bool = False, refresh_
     """Start (or resume) the devnet and show it until Ctrl-C or SIGTERM; everything stops then."""
     devnet = _Devnet(cfg, out)
     devnet.clear_leftovers()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = {sig: signal.signal(sig, _on_sigterm) for sig in (signal.SIGTERM, signal.SIGHUP)}
     tiny, validator_help = (None, None) if once else (_build_tiny(cfg), _validator_help())
     try:
         devnet.start_chain()
@@ -193,14 +197,15 @@ def up(cfg: DevnetConfig, *, out: Callable = print, once: bool = False, refresh_
     except (KeyboardInterrupt, _Stop):
         out("stopping the devnet; its state stays in " + str(cfg.data_dir))
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second one must not cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
         for helper in (tiny, validator_help):
             if helper is not None and helper.poll() is None:
                 helper.kill()
                 helper.wait()
         devnet.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
