@@ -141,3 +141,18 @@ def test_devnet_up_settles_epochs_pays_everyone_and_goes_down(tmp_path):
     assert not [p for p in recorded if alive(p["pid"], p["started"])]
     assert _status(data, port)["block"] is None  # Anvil is gone too; its state file stays
     assert (data / "anvil-state.json").exists()
+
+
+def test_devnet_refuses_a_taken_relay_port_before_starting_anything(tmp_path):
+    import socket
+
+    port = free_port_block(32)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port + 1))
+        busy.listen()
+        result = _devnet("up", "--profile", "fast", "--model", "tiny", "--plain",
+                         "--data-dir", str(tmp_path), "--port", str(port))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"ports in use: relay :{port + 1}" in result.stderr
+    state = json.loads((tmp_path / "devnet.json").read_text())
+    assert state["supervisor"] is None and not (tmp_path / "logs").exists()
