@@ -14,11 +14,16 @@ from pathlib import Path
 
 import click
 
+from evmtensor.chain.client import ChainClient
 from evmtensor.cli.errors import CliCommand, CommandFailed
-from evmtensor.cli.options import hotkey_signer, wallet_options
-from evmtensor.protocol import run_forever
+from evmtensor.cli.options import wallet_options
+from evmtensor.protocol import Signer, run_forever
+from evmtensor.wallet.passwords import PasswordSource
+from evmtensor.wallet.wallet import Wallet
+from oracle.epoch.job import schedule
+from oracle.relay.client import RelayClient
 from validator import parse_target, query_axons
-from validator.build import build_validator, chain_metagraph
+from validator.build import build_validator, chain_metagraph, epoch_job, weights_sink
 from validator.settings import ValidatorSettings
 
 
@@ -46,11 +51,14 @@ def _targets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
               help="JSON-RPC endpoint of the chain (with --deployment).")
 @click.option("--gateway-port", default=8100, show_default=True, type=int,
               help="Port of the gateway (with --deployment; 0: any).")
+@click.option("--relay-url", default=None, metavar="URL",
+              help="Relay for weights and epoch attestations (with --deployment; default "
+                   "VALIDATOR_RELAY_URL; none: weights to a file, no attestations).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     targets: list, text: str, timeout: float, as_json: bool, deployment: Path | None,
-    netuid: int | None, rpc_url: str, gateway_port: int, verbose: bool,
+    netuid: int | None, rpc_url: str, gateway_port: int, relay_url: str | None, verbose: bool,
 ) -> None:
     """Query axons with the simple text task (exit 1 if none gave a verified answer), or run
     the validator on a subnet (--deployment, --netuid)."""
@@ -59,12 +67,22 @@ def main(
     level = logging.DEBUG if verbose else logging.INFO if deployment else logging.WARNING
     logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    signer = hotkey_signer(wallet_name, hotkey, wallet_path, password_file)
+    account = Wallet(wallet_name, wallet_path).hotkey(PasswordSource(password_file=password_file), hotkey)
+    signer = Signer.from_account(account)
     if deployment is not None:
-        settings = ValidatorSettings.from_env(netuid=netuid)
-        source = chain_metagraph(rpc_url, deployment, settings)
-        run_forever(build_validator(signer, source, settings).app(), host="127.0.0.1",
-                    port=gateway_port)
+        settings = ValidatorSettings.from_env(
+            netuid=netuid, **({"relay_url": relay_url} if relay_url else {}))
+        client = ChainClient.connect(rpc_url, deployment)
+        relay = RelayClient(settings.relay_url) if settings.relay_url else None
+        scheduler = schedule([epoch_job(client, settings, account, relay)],
+                             settings.epoch_interval_s) if relay else None
+        try:
+            validator = build_validator(signer, chain_metagraph(client, settings), settings,
+                                        weights_sink(settings, relay))
+            run_forever(validator.app(), host="127.0.0.1", port=gateway_port)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
         return
     results = asyncio.run(query_axons(signer, targets, text, timeout))
     for r in results:

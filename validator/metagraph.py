@@ -96,11 +96,11 @@ class ChainMetagraph:
     def __init__(self, client: ChainClient, netuid: int, *, max_weight_limit: float = 1.0,
                  verifying_contract: str | None = None) -> None:
         """`verifying_contract`: the EIP-712 domain weights are signed for (default: the
-        SubnetRegistry, until a weights contract exists)."""
+        deployment's Weights contract, which verifies them)."""
         self.client = client
         self.netuid = netuid
         self.max_weight_limit = max_weight_limit
-        self.verifying_contract = verifying_contract or client.deployment.address("SubnetRegistry")
+        self.verifying_contract = verifying_contract or client.deployment.address("Weights")
 
     def load(self) -> Metagraph:
         block = self.client.block_number()

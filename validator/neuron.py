@@ -31,7 +31,8 @@ from validator.metagraph import Metagraph, MetagraphSource, Neuron
 from validator.scores import ScoreStore
 from validator.scoring import ValidatorTask
 from validator.settings import ValidatorSettings
-from validator.weights import SignedWeights, WeightsSink, process_weights, sign_weights
+from evmtensor.chain.weights import SignedWeights
+from validator.weights import WeightsSink, process_weights, sign_weights
 
 __all__ = ["RoundReport", "Validator"]
 
@@ -213,12 +214,16 @@ class Validator:
         values = np.array([scores[u] if u < len(scores) else 0.0 for u in uids])
         kept_uids, u16 = process_weights(uids, values, rules)
         self._last_nonce = max(self._last_nonce + 1, time.time_ns() // 1_000_000)
+        # The nonce is a millisecond clock (strictly increasing across restarts, as the Weights
+        # contract requires per hotkey); the row may land for weights_deadline_blocks blocks.
         signed = sign_weights(self.signer, mg.netuid, kept_uids, u16, rules, self._last_nonce,
-                              mg.chain_id, mg.verifying_contract)
+                              mg.block + self.settings.weights_deadline_blocks, mg.chain_id,
+                              mg.verifying_contract)
         self.sink.submit(signed)
         self._last_weights_block = mg.block
-        log.info("weights at block %s: %s uids, top uid %s", mg.block, len(signed.uids),
-                 signed.uids[int(np.argmax(signed.weights))] if signed.uids else None)
+        row = signed.row
+        log.info("weights at block %s: %s uids, top uid %s", mg.block, len(row.uids),
+                 row.uids[int(np.argmax(row.values))] if row.uids else None)
         return signed
 
 

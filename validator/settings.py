@@ -26,6 +26,12 @@ class ValidatorSettings(ServiceSettings):
     data_dir: Path = Path.home() / ".evmtensor" / "validator"
     round_interval_s: float = Field(default=12.0, gt=0)
     weights_interval_s: float = Field(default=120.0, gt=0)
+    #: A signed row may land on chain until this many blocks after the block it was signed at.
+    weights_deadline_blocks: int = Field(default=50, ge=1)
+    #: The relay weights and epoch attestations go to (None: weights to a file, no attestations).
+    relay_url: str | None = None
+    #: How often the epoch job checks for a due epoch and attests (with a relay).
+    epoch_interval_s: float = Field(default=6.0, gt=0)
     sample_size: int = Field(default=16, ge=1)
     timeout_s: float = Field(default=12.0, gt=0)
     alpha: float = Field(default=0.1, gt=0, le=1)

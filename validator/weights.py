@@ -4,8 +4,9 @@
 ``set_weights``): non-negative, at least ``min_allowed_weights`` non-zero entries (padding with a
 tiny uniform floor when too few miners scored), no weight above ``max_weight_limit`` of the total
 (water-filling), then scaled so the largest weight is ``U16_MAX``. `sign_weights` signs the result
-as EIP-712 typed data by the hotkey; a `WeightsSink` receives it (the relay's client implements
-the same interface; `MemoryWeightsSink` and `FileWeightsSink` serve tests and devnets).
+as the Weights contract's EIP-712 row (``evmtensor.chain.weights``, the one definition); a
+`WeightsSink` receives it (``oracle.relay.client.RelayWeightsSink`` posts it to a relay;
+`MemoryWeightsSink` and `FileWeightsSink` serve tests and runs without a relay).
 """
 
 from __future__ import annotations
@@ -13,30 +14,28 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from eth_account.messages import encode_typed_data
-from eth_utils import keccak, to_checksum_address
 
-from evmtensor.chain import typed_data
-from evmtensor.protocol import Signer, recover_address
+from evmtensor.chain import weights as W
+from evmtensor.chain.weights import SignedWeights
+from evmtensor.protocol import Signer
 from evmtensor.units import U16_MAX
+from oracle.relay.client import weights_json
+from oracle.relay.models import WeightsIn
 
 __all__ = [
     "U16_MAX",
-    "WEIGHTS_TYPE",
     "FileWeightsSink",
     "MemoryWeightsSink",
-    "SignedWeights",
     "WeightRules",
     "WeightsSink",
     "normalize_max_weight",
     "process_weights",
     "sign_weights",
-    "weights_digest",
 ]
 
 _MIN_FLOOR = 1e-5  # the weight given to unscored UIDs when padding up to min_allowed_weights
@@ -112,70 +111,16 @@ def process_weights(
     return uids[keep], u16[keep]
 
 
-@dataclass(frozen=True)
-class SignedWeights:
-    """One weight vector signed by a validator hotkey."""
-
-    netuid: int
-    hotkey: str
-    uids: list[int]
-    weights: list[int]
-    version_key: int
-    nonce: int  # strictly increasing per hotkey (we use the block or a millisecond clock)
-    chain_id: int
-    verifying_contract: str
-    signature: str  # 0x-hex, 65 bytes
-
-    def digest(self) -> bytes:
-        return weights_digest(self.netuid, self.uids, self.weights, self.version_key, self.nonce,
-                              self.chain_id, self.verifying_contract)
-
-    def signer(self) -> str:
-        """The checksummed address that signed it (raises SignatureInvalid if none did)."""
-        raw = recover_address(self.digest(), bytes.fromhex(self.signature.removeprefix("0x")))
-        return to_checksum_address(raw)
-
-
-# The signed type; it joins evmtensor.chain.typed_data.TYPES (and TypedData.sol) when a contract
-# verifies weights. The domain is the protocol's one domain.
-WEIGHTS_TYPE = [
-    {"name": "netuid", "type": "uint16"},
-    {"name": "uids", "type": "uint16[]"},
-    {"name": "weights", "type": "uint16[]"},
-    {"name": "versionKey", "type": "uint64"},
-    {"name": "nonce", "type": "uint64"},
-]
-_DOMAIN_FIELDS = [
-    {"name": "name", "type": "string"},
-    {"name": "version", "type": "string"},
-    {"name": "chainId", "type": "uint256"},
-    {"name": "verifyingContract", "type": "address"},
-]
-
-
-def weights_digest(netuid: int, uids: list[int], weights: list[int], version_key: int,
-                   nonce: int, chain_id: int, verifying_contract: str) -> bytes:
-    """The EIP-712 digest of a weight vector (the protocol's domain: "EVMTensor", "1")."""
-    signable = encode_typed_data(full_message={
-        "types": {"EIP712Domain": _DOMAIN_FIELDS, "Weights": WEIGHTS_TYPE},
-        "primaryType": "Weights",
-        "domain": typed_data.domain(chain_id, verifying_contract),
-        "message": {"netuid": netuid, "uids": list(uids), "weights": list(weights),
-                    "versionKey": version_key, "nonce": nonce},
-    })
-    return keccak(b"\x19" + signable.version + signable.header + signable.body)
-
-
-def sign_weights(signer: Signer, netuid: int, uids: np.ndarray, weights: np.ndarray,
-                 rules: WeightRules, nonce: int, chain_id: int,
-                 verifying_contract: str) -> SignedWeights:
-    """Sign processed weights with the validator's hotkey."""
-    uid_list = [int(u) for u in uids]
-    weight_list = [int(w) for w in weights]
-    digest = weights_digest(netuid, uid_list, weight_list, rules.version_key, nonce, chain_id,
-                            verifying_contract)
-    return SignedWeights(netuid, signer.address, uid_list, weight_list, rules.version_key, nonce,
-                         chain_id, verifying_contract, "0x" + signer.sign(digest).hex())
+def sign_weights(signer: Signer, netuid: int, uids: np.ndarray, weights: np.ndarray, rules: WeightRules,
+                 nonce: int, deadline_block: int, chain_id: int, verifying_contract: str) -> SignedWeights:
+    """Sign processed weights with the validator's hotkey as the Weights contract verifies them
+    (``evmtensor.chain.weights``: typed data ``Weights``, domain = the Weights contract), so the
+    relay or anyone can post the row. ``nonce`` must exceed the hotkey's last one on the subnet;
+    the row may land up to block ``deadline_block``."""
+    row = W.WeightsRow(netuid, tuple(int(u) for u in uids), tuple(int(w) for w in weights), rules.version_key,
+                       nonce, deadline_block)
+    digest = W.weights_digest(verifying_contract, chain_id, row)
+    return SignedWeights(signer.address, row, signer.sign(digest))
 
 
 @runtime_checkable
@@ -198,7 +143,8 @@ class MemoryWeightsSink:
 
 
 class FileWeightsSink:
-    """Appends each submission as one JSON line to a file (fsynced)."""
+    """Appends each submission as one JSON line to a file (fsynced), in the relay's
+    ``POST /v1/weights`` body format, so a file can be replayed to a relay."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -206,7 +152,7 @@ class FileWeightsSink:
 
     def submit(self, weights: SignedWeights) -> None:
         with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(weights)) + "\n")
+            f.write(json.dumps(weights_json(weights)) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
@@ -214,4 +160,5 @@ class FileWeightsSink:
         if not self.path.exists():
             return []
         lines = self.path.read_text(encoding="utf-8").splitlines()
-        return [SignedWeights(**json.loads(line)) for line in lines if line.strip()]
+        return [WeightsIn.model_validate(json.loads(line)).signed() for line in lines if line.strip()]
+

@@ -8,7 +8,8 @@
 
 from .inputs import build_epoch_inputs, decode_bonds, encode_bonds, previous_bonds, yuma_params
 from .payout import Payout, compute_payout
-from .result import Attestation, SettlementResult, compute_result, recover_attestation, settle, sign_result
+from .result import (Attestation, SettlementResult, compute_result, quorum_reached, recover_attestation, settle,
+                     sign_result, signed_stake)
 from .snapshot import EpochSnapshot, NeuronAtSnapshot, find_opened, parse_opened
 
 __all__ = [
@@ -26,9 +27,11 @@ __all__ = [
     "open_epoch",
     "parse_opened",
     "previous_bonds",
+    "quorum_reached",
     "recover_attestation",
     "settle",
     "sign_result",
+    "signed_stake",
     "yuma_params",
 ]
 

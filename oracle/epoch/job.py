@@ -18,7 +18,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from evmtensor.chain.client import ChainClient
 from evmtensor.errors import ContractRevert
 
-from .result import Attestation, SettlementResult, compute_result, recover_attestation, settle, sign_result
+from .result import (Attestation, SettlementResult, compute_result, quorum_reached, recover_attestation, settle,
+                     sign_result)
 from .snapshot import EpochSnapshot, find_opened
 
 __all__ = ["EpochJob", "QuorumCollector", "schedule"]
@@ -57,8 +58,8 @@ class EpochJob:
             return None  # not in this epoch's validator set
         result, _, _ = compute_result(self.client, snap)
         att = sign_result(self.client, self.hotkey, me.uid, result)
-        self.signed_epoch = snap.epoch
         self.post(result, snap, att)
+        self.signed_epoch = snap.epoch  # after the post: a refused or lost post is retried next tick
         return att
 
 
@@ -81,8 +82,7 @@ class QuorumCollector:
         with self._lock:
             atts = self._pending.setdefault(key, {})
             atts[att.uid] = att
-            signed = sum(snap.neurons[u].stake for u in atts if snap.neurons[u].stake >= snap.validator_threshold)
-            if signed * 65535 < snap.validator_stake * self.quorum or not snap.validator_stake:
+            if not quorum_reached(snap, atts, self.quorum):
                 return None
             del self._pending[key]
             receipt = settle(self.client, result, snap, list(atts.values()), self.sender)

@@ -22,8 +22,8 @@ from oracle.yuma import EpochInputs, EpochResult, YumaMode, epoch_hash, run_epoc
 from .inputs import build_epoch_inputs, encode_bonds
 from .snapshot import EpochSnapshot, find_opened
 
-__all__ = ["Attestation", "SettlementResult", "compute_result", "recover_attestation", "settle",
-           "sign_result"]
+__all__ = ["Attestation", "SettlementResult", "compute_result", "quorum_reached", "recover_attestation", "settle",
+           "sign_result", "signed_stake"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,16 @@ def settle(client: ChainClient, result: SettlementResult, snap: EpochSnapshot,
     atts = [(a.uid, a.signature) for a in sorted(attestations, key=lambda a: a.uid)]
     fn = client.contract("EpochSettlement").functions.settle(result.as_tuple(), snap.snapshot, result.bonds, atts)
     return client.send(fn, sender, gas=gas)
+
+
+def signed_stake(snap: EpochSnapshot, uids) -> int:
+    """The snapshot stake of the distinct ``uids`` that count as validators (stake at or above
+    the epoch's validator threshold), as EpochSettlement counts it."""
+    return sum(snap.neurons[u].stake for u in set(uids)
+               if u < snap.n and snap.neurons[u].stake >= snap.validator_threshold)
+
+
+def quorum_reached(snap: EpochSnapshot, uids, quorum: int) -> bool:
+    """Whether attestations of ``uids`` hold ``quorum``/65535 of the snapshot's validator stake
+    (``EpochSettlement.params().quorum``); never with no validator stake at all."""
+    return bool(snap.validator_stake) and signed_stake(snap, uids) * 65535 >= snap.validator_stake * quorum

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
-from eth_utils import to_checksum_address
+from eth_abi import encode as abi_encode
+from eth_keys.exceptions import BadSignature
+from eth_utils import ValidationError as EthValidationError
+from eth_utils import keccak, to_checksum_address
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
@@ -24,7 +27,9 @@ from evmtensor.errors import ChainError, ContractRevert
 from oracle.relay.chain import RelayChain
 from oracle.relay.limits import BodySizeLimit
 from oracle.relay.metrics import RelayMetrics
-from oracle.relay.models import CommitIn, RevealIn, SubmissionOut, WeightsIn
+from oracle.epoch.result import recover_attestation
+from oracle.epoch.snapshot import EpochSnapshot, find_opened
+from oracle.relay.models import AttestationIn, CommitIn, RevealIn, SubmissionOut, WeightsIn
 from oracle.relay.settings import RelaySettings
 from oracle.relay.store import Kind, NonceConflict, Store
 from oracle.relay.worker import Worker
@@ -63,6 +68,13 @@ class Relay:
     chain: RelayChain
     metrics: RelayMetrics
     worker: Worker
+    snapshots: dict = field(default_factory=dict)  # (netuid, epoch) -> EpochSnapshot (immutable once opened)
+
+    def snapshot(self, netuid: int, epoch: int) -> EpochSnapshot:
+        snap = self.snapshots.get((netuid, epoch))
+        if snap is None:
+            snap = self.snapshots[(netuid, epoch)] = find_opened(self.chain.client, netuid, epoch)
+        return snap
 
 
 def _relay(request: Request) -> Relay:
@@ -112,11 +124,11 @@ def _check_signer(recovered: str, hotkey: str) -> None:
         raise RelayRefused(401, "WeightsInvalidSignature", f"signed by {recovered}, not {hotkey}", (hotkey, recovered))
 
 
-def _recover(fn, *args) -> str:
+def _recover(fn, *args, error: str = "WeightsInvalidSignature") -> str:
     try:
         return fn(*args)
-    except (ValueError, TypeError) as exc:  # eth_keys refuses malformed signatures
-        raise RelayRefused(401, "WeightsInvalidSignature", f"malformed signature: {exc}") from exc
+    except (ValueError, TypeError, EthValidationError, BadSignature) as exc:  # eth_keys refuses malformed signatures
+        raise RelayRefused(401, error, f"malformed signature: {exc}") from exc
 
 
 router = APIRouter(prefix="/v1")
@@ -146,6 +158,65 @@ def post_reveal(body: RevealIn, relay: Relay = Depends(_relay)):
     reveal = body.reveal()
     return _accept(relay, Kind.REVEAL, body, reveal, reveal.commit_hash,
                    nonce_of=lambda: relay.chain.state(body.netuid, body.hotkey)["nonce"])
+
+
+def attestation_digest(result, uid: int) -> bytes:
+    """An attestation's id: one per (epoch, UID, result), whatever the signature's bytes."""
+    return keccak(abi_encode(["uint64", "uint16", "bytes32"], [result.epoch, uid, keccak(abi_encode(
+        ["(uint16,uint64,uint64,bytes32,bytes,bytes,bytes,bytes32)"], [result.as_tuple()]))]))
+
+
+def _check_attestation(relay: Relay, body: AttestationIn) -> None:
+    """The epoch is the open, unsettled one and ``body.uid`` is a validator with that hotkey at its
+    snapshot (the contract's own rules; it checks them all again at settlement)."""
+    c = relay.chain.client
+    if not c.view("SubnetRegistry", "subnetExists", body.netuid):
+        raise RelayRefused(404, "SettlementSubnetNotFound", f"no subnet {body.netuid}", (body.netuid,))
+    state = c.view("EpochSettlement", "epochState", body.netuid)
+    if state["snapshotBlock"] == 0 or (state["epoch"], state["snapshotBlock"]) != (body.epoch, body.snapshot_block):
+        raise RelayRefused(409, "SettlementEpochMismatch",
+                           f"epoch {body.epoch} at block {body.snapshot_block} is not subnet {body.netuid}'s open epoch"
+                           f" ({state['epoch']} at block {state['snapshotBlock']})",
+                           (body.netuid, body.epoch, body.snapshot_block, state["epoch"], state["snapshotBlock"]))
+    if state["settled"]:
+        raise RelayRefused(409, "SettlementAlreadySettled", f"epoch {body.epoch} of subnet {body.netuid} is settled",
+                           (body.netuid, body.epoch))
+    snap = relay.snapshot(body.netuid, body.epoch)
+    if body.uid >= snap.n or snap.neurons[body.uid].hotkey != body.hotkey:
+        raise RelayRefused(403, "SettlementBadSigner", f"{body.hotkey} is not uid {body.uid}'s hotkey at the snapshot",
+                           (body.uid, snap.n))
+    stake = snap.neurons[body.uid].stake
+    if stake < snap.validator_threshold:
+        raise RelayRefused(403, "SettlementNotValidator", f"uid {body.uid} holds {stake} < the validator threshold",
+                           (body.uid, stake, snap.validator_threshold))
+
+
+@router.post("/attestations", status_code=202, response_model=SubmissionOut, responses={200: {"model": SubmissionOut}})
+def post_attestation(body: AttestationIn, relay: Relay = Depends(_relay)):
+    """A validator's signature of an epoch's result; settled on chain once a quorum signed it."""
+    result = body.result()
+    recovered = _recover(recover_attestation, relay.chain.client, result, body.signature,
+                         error="SettlementInvalidSignature")
+    if recovered != body.hotkey:
+        raise RelayRefused(401, "SettlementInvalidSignature", f"signed by {recovered}, not {body.hotkey}",
+                           (body.uid, body.hotkey, recovered))
+    digest = "0x" + attestation_digest(result, body.uid).hex()
+    existing = relay.store.get(digest)
+    if existing is not None:
+        relay.metrics.requests.labels(Kind.ATTESTATION.value, "200").inc()
+        return JSONResponse(SubmissionOut.of(existing, duplicate=True).model_dump(), status_code=200)
+    try:
+        _check_attestation(relay, body)
+    except LookupError as exc:
+        raise RelayRefused(409, "SettlementNoOpenEpoch", str(exc)) from exc
+    except (ChainError, RequestException) as exc:
+        raise RelayRefused(503, "ChainUnavailable", f"cannot reach the chain: {exc}") from exc
+    payload = {k: _jsonable(v) for k, v in body.model_dump().items()}
+    sub, created = relay.store.add(digest, Kind.ATTESTATION, body.netuid, body.hotkey, body.epoch, payload)
+    code = 202 if created else 200
+    relay.metrics.requests.labels(Kind.ATTESTATION.value, str(code)).inc()
+    log.info("accepted the attestation of uid %d on %d epoch %d as %s", body.uid, body.netuid, body.epoch, digest)
+    return JSONResponse(SubmissionOut.of(sub, duplicate=not created).model_dump(), status_code=code)
 
 
 @router.get("/weights/{netuid}/{hotkey}", response_model=list[SubmissionOut])

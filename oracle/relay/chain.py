@@ -51,6 +51,7 @@ class RelayChain:
         self.client = ChainClient.connect(rpc_url, deployment_path)
         self.w3 = self.client.w3
         self.weights = self.client.contract("Weights")
+        self.settlement = self.client.contract("EpochSettlement")
         self.account: LocalAccount = Account.from_key(submitter_key)
         self.chain_id = self.client.deployment.chain_id
         self._checks = {kind: _selector_and_type(self.weights.abi, name) for kind, name in _CHECK.items()}
@@ -82,11 +83,31 @@ class RelayChain:
         ~10 ms of CPU per row of a batch, more than everything else the relay does)."""
         selector, arg_type = self._submits[kind]
         data = "0x" + (selector + abi_encode([arg_type], [[m.as_tuple() for m in messages]])).hex()
-        call = {"from": self.account.address, "to": self.weights.address, "data": data}
+        return self._sign(self.weights.address, data, account_nonce)
+
+    def sign_settle(self, result, snap, attestations, account_nonce: int) -> SignedTx:
+        """Sign ``EpochSettlement.settle`` of ``result`` with ``attestations`` (by UID) at
+        ``account_nonce`` (not sent); raises ContractRevert if the chain would refuse it now."""
+        atts = [(a.uid, a.signature) for a in sorted(attestations, key=lambda a: a.uid)]
+        fn = self.settlement.functions.settle(result.as_tuple(), snap.snapshot, result.bonds, atts)
+        self.client.call(fn, sender=self.account.address, block="pending")  # a named revert, before signing
+        return self._sign(self.settlement.address, fn._encode_transaction_data(), account_nonce)
+
+    def settled_digest(self, netuid: int, epoch: int) -> bytes | None:
+        """The result digest ``netuid``'s ``epoch`` was settled with (by anyone), or None."""
+        logs = self.settlement.events.EpochSettled().get_logs(
+            from_block=self.client.deployment.deploy_block, argument_filters={"netuid": netuid, "epoch": epoch})
+        return bytes(logs[-1]["args"]["resultHash"]) if logs else None
+
+    def result_digest(self, result) -> bytes:
+        return bytes(self.settlement.functions.resultDigest(result.as_tuple()).call())
+
+    def _sign(self, to: str, data: str, account_nonce: int) -> SignedTx:
+        call = {"from": self.account.address, "to": to, "data": data}
         gas = int(self._rpc("eth_estimateGas", [call, "pending"]), 16)
         base_fee = int(self._rpc("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
         tip = int(self._rpc("eth_maxPriorityFeePerGas", []), 16)
-        tx = {"to": self.weights.address, "data": data, "value": 0, "nonce": account_nonce, "chainId": self.chain_id,
+        tx = {"to": to, "data": data, "value": 0, "nonce": account_nonce, "chainId": self.chain_id,
               "gas": gas * 12 // 10 + 50_000, "maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip,
               "type": 2}
         signed = self.account.sign_transaction(tx)

@@ -8,9 +8,10 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from evmtensor.chain.weights import CommitMessage, Reveal, SignedCommit, SignedWeights, WeightsRow
+from oracle.epoch.result import Attestation, SettlementResult
 from oracle.relay.store import Submission
 
-__all__ = ["CommitIn", "RevealIn", "SubmissionOut", "WeightsIn"]
+__all__ = ["AttestationIn", "CommitIn", "RevealIn", "SubmissionOut", "WeightsIn"]
 
 MAX_UIDS = 4096
 U16 = Annotated[int, Field(ge=0, le=2**16 - 1, strict=True)]
@@ -40,6 +41,8 @@ def _hex_bytes(length: int | None):
 Address = Annotated[str, Field(max_length=42), AfterValidator(_address)]
 Signature = Annotated[str, Field(max_length=140), AfterValidator(_hex_bytes(65))]
 Bytes32 = Annotated[str, Field(max_length=66), AfterValidator(_hex_bytes(32))]
+#: A result's bonds bytes: per UID a u16 count then 4 bytes per entry (bounded by the body limit).
+BondsBytes = Annotated[str, Field(max_length=2 + 2 * 4096 * 2 * 64), AfterValidator(_hex_bytes(None))]
 
 
 class _In(BaseModel):
@@ -87,6 +90,30 @@ class RevealIn(_In):
 
     def reveal(self) -> Reveal:
         return Reveal(self.hotkey, self.netuid, tuple(self.uids), tuple(self.values), self.version_key, self.salt)
+
+
+class AttestationIn(_In):
+    """One validator's (``uid`` at the epoch's snapshot) EIP-712 signature of an epoch's result
+    (``oracle.epoch.SettlementResult`` + ``Attestation``)."""
+
+    netuid: U16
+    epoch: U64
+    snapshot_block: U64
+    inputs_hash: Bytes32
+    incentive: list[U16] = Field(max_length=MAX_UIDS)
+    dividends: list[U16] = Field(max_length=MAX_UIDS)
+    permits: list[Annotated[bool, Field(strict=True)]] = Field(max_length=MAX_UIDS)
+    bonds: BondsBytes
+    uid: U16
+    hotkey: Address
+    signature: Signature
+
+    def result(self) -> SettlementResult:
+        return SettlementResult(self.netuid, self.epoch, self.snapshot_block, self.inputs_hash, tuple(self.incentive),
+                                tuple(self.dividends), tuple(self.permits), self.bonds)
+
+    def attestation(self) -> Attestation:
+        return Attestation(self.uid, self.hotkey, self.signature)
 
 
 class SubmissionOut(BaseModel):

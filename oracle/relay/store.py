@@ -7,8 +7,9 @@ committed *before* it is broadcast (``sent`` with its raw bytes), so after a cra
 either finds its receipt or broadcasts the very same bytes again; the contract treats a message
 it already applied as a no-op, so nothing is applied twice whatever happens in between.
 
-Deduplication: one row per message digest (the EIP-712 hash, or the commit hash of a reveal),
-and one per (kind, netuid, hotkey, nonce) for signed messages.
+Deduplication: one row per message digest (the EIP-712 hash, or the commit hash of a reveal, or
+for an attestation the hash of (epoch, uid, result)), and one per (kind, netuid, hotkey, nonce)
+for signed weights and commits.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Kind(str, Enum):
     WEIGHTS = "weights"
     COMMIT = "commit"
     REVEAL = "reveal"
+    ATTESTATION = "attestation"  # nonce = the epoch; settled (not batched) once a quorum is in
 
 
 class Status(str, Enum):
@@ -128,7 +130,7 @@ class Store:
             existing = self._one("SELECT * FROM submissions WHERE digest = ?", (digest,))
             if existing:
                 return existing, False
-            if kind is not Kind.REVEAL:
+            if kind not in (Kind.REVEAL, Kind.ATTESTATION):
                 clash = self._one("SELECT * FROM submissions WHERE kind = ? AND netuid = ? AND hotkey = ? AND nonce = ?",
                                   (kind.value, netuid, hotkey, nonce))
                 if clash:

@@ -7,6 +7,12 @@ a transaction the node no longer knows is broadcast again with the same bytes (s
 nonce, so it can land at most once), or, if its nonce was used by something else, its messages
 go back to the queue. The contract ignores a message it already applied, so a message sent
 twice (by two relays, or by a relay that lost track) still applies once.
+
+Attestations are not batched: queued ones are grouped by (subnet, epoch, result) and, once a
+group holds the contract's quorum of the snapshot's validator stake (``oracle.epoch.quorum_reached``,
+the count EpochQuorum and the contract share), one ``settle`` transaction goes out through the
+same sign-record-broadcast path, so a restart settles what was stored, and at most once. An
+epoch someone else settled with the same result marks the group landed (a no-op, not a failure).
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ import logging
 import threading
 import time
 
-from evmtensor.errors import ChainError, EvmTensorError
+from evmtensor.errors import ChainError, ContractRevert, EvmTensorError
+from oracle.epoch.result import quorum_reached
+from oracle.epoch.snapshot import find_opened
 from oracle.relay.chain import RelayChain, as_message
+from oracle.relay.models import AttestationIn
 from oracle.relay.metrics import RelayMetrics
 from oracle.relay.settings import RelaySettings
 from oracle.relay.store import Kind, Status, Store, Submission
@@ -32,6 +41,7 @@ class Worker:
     def __init__(self, settings: RelaySettings, store: Store, chain: RelayChain, metrics: RelayMetrics):
         self.settings, self.store, self.chain, self.metrics = settings, store, chain, metrics
         self._stop = threading.Event()
+        self._snapshots: dict = {}  # (netuid, epoch) -> EpochSnapshot
         self._thread = threading.Thread(target=self._run, name="relay-worker", daemon=True)
 
     def start(self) -> None:
@@ -58,8 +68,10 @@ class Worker:
         self.reconcile()
         if self.store.in_flight():
             return False  # one transaction at a time keeps account nonces simple and ordered
+        if self._settle_ready():
+            return True
         sent = False
-        for kind in Kind:
+        for kind in (Kind.WEIGHTS, Kind.COMMIT, Kind.REVEAL):
             batch = self._ready_batch(kind)
             if batch:
                 self._send(kind, batch)
@@ -81,6 +93,65 @@ class Worker:
             return []
         # Per hotkey in nonce order, so an older row cannot land after (and be refused by) a newer one.
         return sorted(batch, key=lambda s: (s.netuid, s.hotkey, s.nonce, s.id))
+
+    def _settle_ready(self) -> bool:
+        """Send one ``settle`` for the first group of queued attestations at quorum; True if sent."""
+        groups: dict[tuple, list[Submission]] = {}
+        for s in self.store.queued(Kind.ATTESTATION, 100_000):
+            body = AttestationIn.model_validate(s.payload)
+            groups.setdefault((body.netuid, body.epoch, body.result()), []).append(s)
+        for (netuid, epoch, result), subs in groups.items():
+            if time.time() - min(s.received_at for s in subs) < self.settings.batch_delay_s:
+                continue
+            settled = self.chain.settled_digest(netuid, epoch)
+            if settled is not None:
+                self._settled_elsewhere(subs, result, settled)
+                continue
+            state = self.chain.client.view("EpochSettlement", "epochState", netuid)
+            if state["epoch"] != epoch:
+                self.store.settle([(s.id, Status.FAILED, None, f"epoch {epoch} closed unsettled") for s in subs])
+                continue
+            snap = self._snapshot(netuid, epoch)
+            atts = {s.payload["uid"]: AttestationIn.model_validate(s.payload).attestation() for s in subs}
+            if not quorum_reached(snap, atts, self._quorum()):
+                continue
+            try:
+                tx = self.chain.sign_settle(result, snap, list(atts.values()), self.chain.next_account_nonce())
+            except ContractRevert as exc:
+                if exc.name == "SettlementAlreadySettled":
+                    continue  # settled meanwhile: the next pass finds its event
+                self._retry_or_fail(subs, str(exc))
+                continue
+            except ChainError as exc:
+                self._retry_or_fail(subs, str(exc))
+                continue
+            self.store.mark_sent([s.id for s in subs], tx.tx_hash, tx.account_nonce, tx.raw)
+            try:
+                self.chain.broadcast(tx.raw)
+            except ChainError as exc:
+                self._retry_or_fail(self.store.in_flight().get(tx.tx_hash, []), str(exc))
+                return True
+            self.metrics.batches.labels(Kind.ATTESTATION.value).inc()
+            log.info("settling subnet %d epoch %d with %d attestation(s) in %s", netuid, epoch, len(atts), tx.tx_hash)
+            return True
+        return False
+
+    def _settled_elsewhere(self, subs: list[Submission], result, settled: bytes) -> None:
+        ours = self.chain.result_digest(result) == settled
+        status, reason = (Status.LANDED, "epoch already settled with this result") if ours else (
+            Status.REJECTED, "epoch settled with another result")
+        self.store.settle([(s.id, status, None, reason) for s in subs])
+        for _ in subs:
+            self.metrics.outcomes.labels(Kind.ATTESTATION.value, status.value).inc()
+
+    def _snapshot(self, netuid: int, epoch: int):
+        key = (netuid, epoch)
+        if key not in self._snapshots:
+            self._snapshots[key] = find_opened(self.chain.client, netuid, epoch)
+        return self._snapshots[key]
+
+    def _quorum(self) -> int:
+        return int(self.chain.client.view("EpochSettlement", "params")["quorum"])
 
     def _send(self, kind: Kind, batch: list[Submission]) -> None:
         messages = [as_message(kind, s.payload) for s in batch]
@@ -139,10 +210,21 @@ class Worker:
         self.store.settle([(s.id, Status.QUEUED, None, f"transaction {tx_hash} was dropped") for s in subs])
 
     def _settle_mined(self, subs: list[Submission], receipt) -> None:
+        if receipt["status"] != 1 and subs[0].kind is Kind.ATTESTATION:
+            body = AttestationIn.model_validate(subs[0].payload)
+            settled = self.chain.settled_digest(body.netuid, body.epoch)
+            if settled is not None:  # another relay's settle landed first
+                self._settled_elsewhere(subs, body.result(), settled)
+                return
         if receipt["status"] != 1:
             self._retry_or_fail(subs, f"transaction {receipt['transactionHash'].hex()} reverted")
             return
         kind = subs[0].kind
+        if kind is Kind.ATTESTATION:  # a settle transaction that did not revert settled the epoch
+            self.store.settle([(s.id, Status.LANDED, receipt["blockNumber"], None) for s in subs])
+            self.metrics.outcomes.labels(kind.value, Status.LANDED.value).inc(len(subs))
+            log.info("settled in block %d by %s", receipt["blockNumber"], receipt["transactionHash"].hex())
+            return
         found = self.chain.outcomes(kind, receipt)
         outcomes = []
         for s in subs:

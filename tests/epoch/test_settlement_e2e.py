@@ -15,7 +15,7 @@ import pytest
 
 from contracts.core_helpers import events
 from epoch_net import EpochNet
-from share_model import pools_from
+from payout_check import check_payout
 
 
 @pytest.fixture
@@ -67,32 +67,12 @@ def test_quorum_settled_epoch_pays_owner_miners_validators_and_nominators_to_the
     takes = {hk.address: net.pools.functions.takeOf(hk.address).call() for hk in net.hotkeys}
     receipt = net.settle(result, snap, net.attest(result, (0, 1)))
 
-    d = _drained(net, receipt)
+    miner, validator = check_payout(net, before, takes, result, receipt)
+    d, args = _drained(net, receipt), _settled(net, receipt)
     o, s, v = d.ownerCut, d.serverAlpha, d.validatorAlpha
-    assert o > 0 and s > 0 and v > 0
-    sum_i, sum_d = sum(result.incentive), sum(result.dividends)
-    miner = {u: floor(Fraction(s * result.incentive[u], sum_i)) for u in range(6)}
-    validator = {u: floor(Fraction(v * result.dividends[u], sum_d)) for u in range(6)}
+    hk, ck = [h.address for h in net.hotkeys], [c.address for c in net.coldkeys]
     assert miner[0] == 0 and miner[4] > 0 and miner[5] > 0
     assert validator[1] > validator[2] > 0
-
-    expected = pools_from(before)
-    hk, ck = [h.address for h in net.hotkeys], [c.address for c in net.coldkeys]
-    expected[hk[0]].deposit(ck[0], o)  # owner cut first
-    for u in range(6):
-        if miner[u]:
-            expected[hk[u]].deposit(ck[u], miner[u])
-    for u in range(6):
-        if validator[u]:
-            expected[hk[u]].credit(ck[u], validator[u], takes[hk[u]])
-    holders = [*ck, net.nominator.address]
-    for h in hk:
-        for c in holders:
-            assert net.stake_of(c, h) == expected[h].value(c), (h, c)
-
-    args = _settled(net, receipt)
-    assert (args.ownerCut, args.minerAlpha, args.validatorAlpha, args.burned) == (
-        o, sum(miner.values()), sum(validator.values()), 0)
     dust = o + s + v - args.ownerCut - args.minerAlpha - args.validatorAlpha
     assert 0 <= dust < 12 and net.pools.functions.releasedEmission(net.netuid).call() == dust
     # The owner's cut arrived as stake of the owner coldkey on its hotkey (an empty pool before).

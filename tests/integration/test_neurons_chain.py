@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from eth_account import Account
 
+from evmtensor.chain.weights import recover_weights_signer
 from evmtensor.chain import actions
 from evmtensor.chain.metagraph import chain_registry
 from evmtensor.paths import REPO_ROOT
@@ -100,9 +101,11 @@ def test_miner_announces_itself_and_the_validator_scores_it_from_chain(
     finally:
         server.stop()
     assert report.uids == [miner_uid] and report.rewards[0] == pytest.approx(1.0, abs=1e-5)
-    assert signed.signer() == validator_hot.address and signed.netuid == netuid
-    assert signed.verifying_contract == client.deployment.address("SubnetRegistry")
-    assert dict(zip(signed.uids, signed.weights))[miner_uid] == U16_MAX
+    weights_contract = client.deployment.address("Weights")  # the contract that verifies the row
+    assert recover_weights_signer(weights_contract, client.deployment.chain_id, signed.row,
+                                  signed.signature) == validator_hot.address
+    assert signed.row.netuid == netuid and signed.row.deadline_block > report.block
+    assert dict(zip(signed.row.uids, signed.row.values))[miner_uid] == U16_MAX
     assert sink.submitted == [signed]
 
 

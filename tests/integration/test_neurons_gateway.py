@@ -10,6 +10,7 @@ import httpx
 import openai
 import pytest
 
+from evmtensor.chain.weights import recover_weights_signer
 from evmtensor.protocol import ServerThread, StaticRegistry
 from miner.backend import Prompt, SamplingKey, TransformersBackend
 from miner.embedding import MiniLMEmbedder
@@ -127,6 +128,8 @@ def test_the_scheduled_loop_scores_and_signs_weights(network):
         time.sleep(0.2)
     assert len(validator.reports) >= 2 and sink.submitted
     signed = sink.submitted[-1]
-    assert signed.signer() == validator.signer.address
-    weights = dict(zip(signed.uids, signed.weights))
+    mg = validator.metagraph
+    assert recover_weights_signer(mg.verifying_contract, mg.chain_id, signed.row,
+                                  signed.signature) == validator.signer.address
+    weights = dict(zip(signed.row.uids, signed.row.values))
     assert max(weights, key=weights.get) == GOOD

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from evmtensor.chain.weights import recover_weights_signer
 from evmtensor.protocol import AxonTarget, ServerThread, Signer, StaticRegistry
 from miner.backend import TransformersBackend
 from miner.embedding import MiniLMEmbedder
@@ -111,8 +112,10 @@ def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder,
     assert scores[GOOD] == pytest.approx(0.75, abs=1e-5)  # 0.5*1 + 0.25*1 after two rounds
 
     signed = validator.set_weights()
-    assert sink.submitted == [signed] and signed.signer() == keys[0].address
-    weights = dict(zip(signed.uids, signed.weights))
+    mg = validator.metagraph
+    assert sink.submitted == [signed] and recover_weights_signer(
+        mg.verifying_contract, mg.chain_id, signed.row, signed.signature) == keys[0].address
+    weights = dict(zip(signed.row.uids, signed.row.values))
     assert weights[GOOD] == U16_MAX and 0 not in weights
     assert SLOW not in weights and IMPOSTOR not in weights
     assert all(weights[GOOD] > w for uid, w in weights.items() if uid != GOOD)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evmtensor.chain import weights as W
 from evmtensor.protocol import Signer
 from fuzz import examples
 from validator.weights import (
@@ -80,38 +81,28 @@ def test_process_weights_respects_max_weight_limit():
     assert u16.tolist() == [U16_MAX, U16_MAX]
 
 
-def test_signed_weights_match_eth_account_typed_data_signature():
+def test_signed_weights_are_the_weights_contracts_typed_data():
     key = os.urandom(32)
     signer = Signer(key)
     rules = WeightRules(version_key=7)
     contract = "0x00000000000000000000000000000000000000aa"
-    signed = sign_weights(signer, 3, np.array([1, 4]), np.array([U16_MAX, 100]), rules, 42,
+    signed = sign_weights(signer, 3, np.array([1, 4]), np.array([U16_MAX, 100]), rules, 42, 900,
                           31337, contract)
-    assert signed.signer() == signer.address
-    expected = Account.sign_message(encode_typed_data(full_message={
-        "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                             {"name": "chainId", "type": "uint256"},
-                             {"name": "verifyingContract", "type": "address"}],
-            "Weights": [{"name": "netuid", "type": "uint16"}, {"name": "uids", "type": "uint16[]"},
-                        {"name": "weights", "type": "uint16[]"},
-                        {"name": "versionKey", "type": "uint64"}, {"name": "nonce", "type": "uint64"}],
-        },
-        "primaryType": "Weights",
-        "domain": {"name": "EVMTensor", "version": "1", "chainId": 31337,
-                   "verifyingContract": contract},
-        "message": {"netuid": 3, "uids": [1, 4], "weights": [U16_MAX, 100], "versionKey": 7,
-                    "nonce": 42},
-    }), key)
-    assert Account._recover_hash(expected.message_hash, signature=bytes.fromhex(
-        signed.signature[2:])) == signer.address
-    tampered = type(signed)(**{**signed.__dict__, "weights": [U16_MAX, 101]})
-    assert tampered.signer() != signer.address
+    assert signed.hotkey == signer.address
+    assert signed.row == W.WeightsRow(3, (1, 4), (U16_MAX, 100), 7, 42, 900)
+    # The same bytes eth_account signs for TYPES["Weights"] (an independent EIP-712 encoder).
+    expected = W.sign_weights(Account.from_key(key), contract, 31337, signed.row)
+    assert signed.signature == expected.signature
+    assert W.recover_weights_signer(contract, 31337, signed.row, signed.signature) == signer.address
+    tampered = dataclasses.replace(signed.row, values=(U16_MAX, 101))
+    assert W.recover_weights_signer(contract, 31337, tampered, signed.signature) != signer.address
+    other_contract = "0x00000000000000000000000000000000000000bb"
+    assert W.recover_weights_signer(other_contract, 31337, signed.row, signed.signature) != signer.address
 
 
 def test_sinks_record_submissions(tmp_path):
     signer = Signer(os.urandom(32))
-    signed = sign_weights(signer, 1, np.array([0]), np.array([U16_MAX]), WeightRules(), 1, 1,
+    signed = sign_weights(signer, 1, np.array([0]), np.array([U16_MAX]), WeightRules(), 1, 50, 1,
                           "0x" + "00" * 20)
     memory = MemoryWeightsSink()
     memory.submit(signed)

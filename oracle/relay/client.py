@@ -1,0 +1,131 @@
+"""The relay's HTTP client, for validators: post signed weights, commits, reveals and epoch
+attestations, read receipts back.
+
+Every call returns the parsed JSON receipt (``SubmissionOut``: ``id``, ``kind``, ``status``, ...)
+and raises :class:`RelayError` when the relay refuses (a 4xx/5xx with its ``error`` name) or
+cannot be reached. Only connection failures are retried (httpx's transport retries, which cover
+connecting and nothing else): a request that reached the relay is never sent twice by us, though
+a repeat would be harmless (the relay dedupes by digest and answers ``duplicate``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from evmtensor.chain.weights import Reveal, SignedCommit, SignedWeights
+
+__all__ = ["RelayClient", "RelayError", "RelayWeightsSink", "attestation_json", "commit_json", "reveal_json",
+           "weights_json"]
+
+
+class RelayError(Exception):
+    """A refusal by the relay (``status`` the HTTP status, ``error`` its name), or ``status`` 0
+    when the relay could not be reached."""
+
+    def __init__(self, status: int, error: str, message: str):
+        self.status, self.error, self.message = status, error, message
+        super().__init__(f"relay refused ({status} {error}): {message}")
+
+
+def _hex(b: bytes) -> str:
+    return "0x" + bytes(b).hex()
+
+
+def weights_json(signed: SignedWeights) -> dict:
+    r = signed.row
+    return {"hotkey": signed.hotkey, "netuid": r.netuid, "uids": list(r.uids), "values": list(r.values),
+            "version_key": r.version_key, "nonce": r.nonce, "deadline_block": r.deadline_block,
+            "signature": _hex(signed.signature)}
+
+
+def commit_json(signed: SignedCommit) -> dict:
+    c = signed.commit
+    return {"hotkey": signed.hotkey, "netuid": c.netuid, "commit_hash": _hex(c.commit_hash), "nonce": c.nonce,
+            "deadline_block": c.deadline_block, "signature": _hex(signed.signature)}
+
+
+def reveal_json(reveal: Reveal) -> dict:
+    return {"hotkey": reveal.hotkey, "netuid": reveal.netuid, "uids": list(reveal.uids),
+            "values": list(reveal.values), "version_key": reveal.version_key, "salt": _hex(reveal.salt)}
+
+
+def attestation_json(result, attestation) -> dict:
+    """The body of ``POST /v1/attestations``: an ``oracle.epoch.SettlementResult`` and its
+    ``Attestation``."""
+    return {"netuid": result.netuid, "epoch": result.epoch, "snapshot_block": result.snapshot_block,
+            "inputs_hash": _hex(result.inputs_hash), "incentive": list(result.incentive),
+            "dividends": list(result.dividends), "permits": [bool(p) for p in result.permits],
+            "bonds": _hex(result.bonds), "uid": attestation.uid, "hotkey": attestation.hotkey,
+            "signature": _hex(attestation.signature)}
+
+
+class RelayClient:
+    """A relay at ``base_url`` (``http://host:port``)."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0, *, connect_retries: int = 3):
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout,
+                                  transport=httpx.HTTPTransport(retries=connect_retries))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RelayClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+        try:
+            resp = self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise RelayError(0, "RelayUnreachable", f"{method} {self.base_url}{path}: {exc}") from exc
+        if resp.status_code >= 400:
+            error, message = f"HTTP{resp.status_code}", resp.text[:500]
+            try:
+                detail = resp.json().get("detail")
+            except ValueError:
+                detail = None
+            if isinstance(detail, dict):
+                error, message = detail.get("error", error), detail.get("message", message)
+            elif detail is not None:  # FastAPI's 422: a list of field errors
+                error, message = "RelayBadRequest", str(detail)[:500]
+            raise RelayError(resp.status_code, error, message)
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise RelayError(resp.status_code, "RelayBadResponse", resp.text[:200]) from exc
+
+    def post_weights(self, signed: SignedWeights) -> dict:
+        return self._call("POST", "/v1/weights", weights_json(signed))
+
+    def post_commit(self, signed: SignedCommit) -> dict:
+        return self._call("POST", "/v1/commits", commit_json(signed))
+
+    def post_reveal(self, reveal: Reveal) -> dict:
+        return self._call("POST", "/v1/reveals", reveal_json(reveal))
+
+    def post_attestation(self, result, attestation) -> dict:
+        """Post one validator's attestation of an epoch's result."""
+        return self._call("POST", "/v1/attestations", attestation_json(result, attestation))
+
+    def submission(self, id: str) -> dict:
+        return self._call("GET", f"/v1/submissions/{id}")
+
+    def health(self) -> dict:
+        return self._call("GET", "/health")
+
+
+class RelayWeightsSink:
+    """The validator's ``WeightsSink`` that posts each signed row to a relay; the receipts of the
+    rows it posted are kept (newest last) for whoever wants to follow them."""
+
+    def __init__(self, client: RelayClient):
+        self.client = client
+        self.receipts: list[dict] = []
+
+    def submit(self, signed: SignedWeights) -> None:
+        self.receipts.append(self.client.post_weights(signed))
