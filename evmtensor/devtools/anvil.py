@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import shutil
 import socket
 import subprocess
@@ -38,13 +39,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(span: int, tries: int = 50) -> int:
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port_block(span: int, tries: int = 100) -> int:
     """A port P such that P .. P+span-1 were all free a moment ago (a devnet's base port: its
-    relay and neurons take the ports after Anvil's)."""
+    relay and neurons take the ports after Anvil's). P lies below the kernel's ephemeral range,
+    so the devnet's own outgoing connections cannot take one of its ports before it binds."""
+    low = max(span + 10_000, _ephemeral_low()) - span
     for _ in range(tries):
-        base = free_port()
-        if base + span > 65000:
-            continue
+        base = random.randrange(10_000, low)
         socks = []
         try:
             for port in range(base, base + span):

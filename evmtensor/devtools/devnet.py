@@ -21,6 +21,7 @@ from evmtensor.chain.client import ChainClient
 from evmtensor.devtools.accounts import dev_account, dev_hotkey
 from evmtensor.devtools.supervisor import ChildSpec
 from evmtensor.errors import ConfigError
+from evmtensor.paths import BUILD_DIR
 from evmtensor.units import RAO_PER_TAO
 from evmtensor.wallet.keystore import encrypt_key, write_keystore
 from evmtensor.wallet.wallet import Wallet
@@ -82,7 +83,8 @@ class DevnetConfig:
 
     @property
     def tiny_model(self) -> Path:
-        return self.data_dir / "models" / "tiny"
+        """The tiny model's folder: built once per checkout, beside the compiled contracts."""
+        return BUILD_DIR / "models" / "tiny-gpt2"
 
 
 def validator_hotkeys(cfg: DevnetConfig):

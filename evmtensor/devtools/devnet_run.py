@@ -63,11 +63,26 @@ def _validator_help() -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, text=True, cwd=REPO_ROOT)
 
 
+_BUILD_TINY = """
+import os, shutil, sys
+from pathlib import Path
+from miner.tiny import build_tiny_gpt2
+target = Path(sys.argv[1])
+tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+build_tiny_gpt2(tmp)
+try:
+    os.rename(tmp, target)  # atomic: a devnet started beside this one never sees half a model
+except OSError:  # another devnet built it first
+    shutil.rmtree(tmp, ignore_errors=True)
+"""
+
+
 def _build_tiny(cfg: DevnetConfig) -> subprocess.Popen | None:
-    if cfg.model != "tiny" or (cfg.tiny_model / "config.json").exists():
+    """Build the tiny model in the background unless it is built (shared by every devnet)."""
+    if cfg.model != "tiny" or cfg.tiny_model.is_dir():
         return None
-    code = "import sys; from pathlib import Path; from miner.tiny import build_tiny_gpt2; build_tiny_gpt2(Path(sys.argv[1]))"
-    return subprocess.Popen([sys.executable, "-c", code, str(cfg.tiny_model)], cwd=REPO_ROOT,
+    cfg.tiny_model.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([sys.executable, "-c", _BUILD_TINY, str(cfg.tiny_model)], cwd=REPO_ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
