@@ -1,11 +1,13 @@
 """The README's run command end to end: `evmtensor devnet up --profile fast --model tiny` as a
 headless process on a free port, two epochs settled by the validators through the relay, the
-payouts checked on chain against the `EpochSettled` and `Staked` events, then `devnet down`
-and every process gone. Plus the chain-only `--once` set-up and its resume."""
+payouts checked on chain against the `EpochSettled` and `Staked` events (the owner, the miners,
+the validators and the devnet's nominator, staked to validator 0 before any epoch), a killed
+miner restarted and noted, then `devnet down` and every process gone. Plus the chain-only `--once` set-up and its resume."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -71,13 +73,13 @@ def _staked_alpha(client: ChainClient, coldkey: str, hotkey: str) -> int:
     return sum(e.args.alphaOut for e in logs if e.args.hotkey == hotkey)
 
 
-def _wait_for_paid_epochs(tmp_path, port, client, up, log, deadline_s=240.0) -> dict:
-    """Poll `devnet status --json` until two epochs are settled and one of them paid out."""
+def _wait_for_paid_epochs(tmp_path, port, up, log, paid, deadline_s=240.0) -> dict:
+    """Poll `devnet status --json` until two epochs are settled and ``paid()`` holds."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         assert up.poll() is None, f"devnet up exited with {up.returncode}:\n{log.read_text()[-4000:]}"
         status = _status(tmp_path, port)
-        if (status["epochs_settled"] or 0) >= 2 and any(e.args.minerAlpha for e in _settled(client)):
+        if (status["epochs_settled"] or 0) >= 2 and paid():
             return status
         time.sleep(2)
     pytest.fail(f"no two settled epochs within {deadline_s}s; last status {status}\n{log.read_text()[-4000:]}")
@@ -102,12 +104,20 @@ def test_devnet_up_settles_epochs_pays_everyone_and_goes_down(tmp_path):
             assert up.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
             time.sleep(0.5)
         client = ChainClient.connect(f"http://127.0.0.1:{port}", data / "deployment.json")
-        status = _wait_for_paid_epochs(data, port, client, up, log)
+        while (victim := _status(data, port)["processes"].get("miner-2", {}).get("pid")) is None:
+            assert up.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
+            time.sleep(0.5)
+        os.kill(victim, signal.SIGKILL)  # the supervisor must start it again and say so
+        cfg = DevnetConfig(data, port, "fast", 3, 2, "tiny")
+        miner_keys = [(dev_account(2 + cfg.validators + j).address, k.address) for j, k in enumerate(miner_hotkeys(cfg))]
+        status = _wait_for_paid_epochs(data, port, up, log, lambda: all(_stake(client, *k) for k in miner_keys))
         running = {name: p["state"] for name, p in status["processes"].items()}
         assert set(running) == {"anvil", "relay", "miner-0", "miner-1", "miner-2", "validator-0", "validator-1"}
         assert set(running.values()) == {"running"}, running
+        assert status["processes"]["miner-2"]["restarts"] == 1 and status["processes"]["miner-2"]["pid"] != victim
+        assert any("miner-2 exited with -9; restarted" in note for note in status["notes"])
+        assert "miner-2 exited with -9; restarted" in log.read_text()
 
-        cfg = DevnetConfig(data, port, "fast", 3, 2, "tiny")
         settled = _settled(client)
         owner_cut = sum(e.args.ownerCut for e in settled)
         miner_paid = sum(e.args.minerAlpha for e in settled)
@@ -115,9 +125,9 @@ def test_devnet_up_settles_epochs_pays_everyone_and_goes_down(tmp_path):
         # The owner holds no stake but what the settlements credited it.
         owner = _stake(client, dev_account(1).address, dev_hotkey(0).address)
         assert owner_cut > 0 and owner_cut - len(settled) <= owner <= owner_cut
-        # The miners stake nothing: all they hold is incentive (each credit may round down by one).
-        miners = [_stake(client, dev_account(2 + cfg.validators + j).address, k.address)
-                  for j, k in enumerate(miner_hotkeys(cfg))]
+        # The miners stake nothing: all they hold is incentive (each credit may round down by one);
+        # the killed one too, once it served again.
+        miners = [_stake(client, *k) for k in miner_keys]
         assert all(m > 0 for m in miners), miners
         assert miner_paid - len(settled) * len(miners) <= sum(miners) <= miner_paid
         # Validators and the nominator: what they hold beyond what they staked is dividends.
