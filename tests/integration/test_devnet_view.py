@@ -40,3 +40,17 @@ def test_populate_and_snapshot_agree_with_the_chain(client, tmp_path):
     console.print(render_rich(view, processes, []))
     shown = console.export_text()
     assert "epochs settled 0" in shown and v0 in shown and "relay" in shown
+
+
+def test_the_fast_profile_has_a_short_tempo_and_no_rate_limits(w3, accounts):
+    from evmtensor.chain.client import ChainClient
+    from evmtensor.devtools.deploy import deploy_protocol
+
+    fast = ChainClient(w3, deploy_protocol(w3, accounts[0], profile="fast"))
+    mainnet = ChainClient(w3, deploy_protocol(w3, accounts[0], profile="mainnet"))
+    hp = fast.view("SubnetRegistry", "defaultHyperparameters")
+    assert hp.tempo == 10 < mainnet.view("SubnetRegistry", "defaultHyperparameters").tempo
+    assert hp.weightsRateLimit == 0 and hp.servingRateLimit == 0
+    assert fast.view("SubnetRegistry", "params").networkRateLimit == 0
+    assert fast.view("StakingPools", "params").takeRateLimit == 0
+    assert mainnet.view("StakingPools", "params").takeRateLimit > 0
