@@ -16,6 +16,15 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   say "installing node and npm from Debian's packages"
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
+# Chromium (Debian's package) for the explorer's browser tests (tests/explorer), driven headless.
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing chromium from Debian's packages (the explorer's browser tests)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  fi
+fi
 
 # Python: rebuild only when the lock changed (the stamp holds its hash).
 lock_hash=$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)

@@ -4,6 +4,9 @@ Order for every POST: the body is parsed and typed (422), the signature is recov
 (401), a message already stored returns its receipt (200, ``duplicate``), then the contract's own
 check runs against the chain (registration, permit, nonce, limits: 4xx named after the error),
 and only then is the message committed to SQLite and acknowledged (202 with the receipt).
+An attestation is checked the same way against EpochSettlement's rules instead: subnet (404),
+the open unsettled epoch (409), the signer being that UID's hotkey and a validator at the
+epoch's snapshot (403); the worker settles once a quorum of snapshot stake signed one result.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from eth_abi import encode as abi_encode
@@ -20,6 +24,7 @@ from eth_utils import keccak, to_checksum_address
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from requests.exceptions import RequestException
 
 from evmtensor.chain import weights as W
@@ -30,6 +35,7 @@ from oracle.relay.metrics import RelayMetrics
 from oracle.epoch.result import recover_attestation
 from oracle.epoch.snapshot import EpochSnapshot, find_opened
 from oracle.relay.models import AttestationIn, CommitIn, RevealIn, SubmissionOut, WeightsIn
+from oracle.relay.read_api import read_router
 from oracle.relay.settings import RelaySettings
 from oracle.relay.store import Kind, NonceConflict, Store
 from oracle.relay.worker import Worker
@@ -258,6 +264,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
     app = FastAPI(title="EVMTensor relay", version="1", lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(router)
+    app.include_router(read_router)
+    app.mount("/explorer", StaticFiles(directory=Path(__file__).with_name("explorer"), html=True), name="explorer")
 
     @app.exception_handler(RelayRefused)
     async def refused(_: Request, exc: RelayRefused):

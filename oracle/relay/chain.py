@@ -89,9 +89,10 @@ class RelayChain:
         """Sign ``EpochSettlement.settle`` of ``result`` with ``attestations`` (by UID) at
         ``account_nonce`` (not sent); raises ContractRevert if the chain would refuse it now."""
         atts = [(a.uid, a.signature) for a in sorted(attestations, key=lambda a: a.uid)]
-        fn = self.settlement.functions.settle(result.as_tuple(), snap.snapshot, result.bonds, atts)
+        args = [result.as_tuple(), snap.snapshot, result.bonds, atts]
+        fn = self.settlement.functions.settle(*args)
         self.client.call(fn, sender=self.account.address, block="pending")  # a named revert, before signing
-        return self._sign(self.settlement.address, fn._encode_transaction_data(), account_nonce)
+        return self._sign(self.settlement.address, self.settlement.encode_abi("settle", args=args), account_nonce)
 
     def settled_digest(self, netuid: int, epoch: int) -> bytes | None:
         """The result digest ``netuid``'s ``epoch`` was settled with (by anyone), or None."""

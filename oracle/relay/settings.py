@@ -27,8 +27,9 @@ class RelaySettings(ServiceSettings):
     submitter_key: SecretStr
     host: str = "127.0.0.1"
     port: int = Field(8800, ge=0, le=65535)
-    #: Largest accepted request body (bytes); a 256-UID row is about 2.5 KB of JSON.
-    max_body_bytes: int = Field(65_536, ge=1024)
+    #: Largest accepted request body (bytes); a 256-UID row is about 2.5 KB of JSON, a 256-UID
+    #: attestation up to ~0.5 MB (its bonds bytes in hex when every validator bonds every UID).
+    max_body_bytes: int = Field(1_048_576, ge=1024)
     #: Rows per transaction (256-UID rows cost ~70k gas each).
     batch_size: int = Field(32, ge=1, le=512)
     #: How long the oldest queued message waits for others to share its transaction.

@@ -65,8 +65,11 @@ CREATE TABLE IF NOT EXISTS submissions (
     received_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS submissions_nonce ON submissions(kind, netuid, hotkey, nonce)
-    WHERE kind != 'reveal';
+-- One message per signed nonce; reveals carry none and attestations use the epoch (a validator
+-- may sign another result of the same epoch). The older index also covered attestations.
+DROP INDEX IF EXISTS submissions_nonce;
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_signed_nonce ON submissions(kind, netuid, hotkey, nonce)
+    WHERE kind IN ('weights', 'commit');
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions(status, id);
 CREATE INDEX IF NOT EXISTS submissions_hotkey ON submissions(netuid, hotkey, id);
 CREATE TABLE IF NOT EXISTS transactions (

@@ -42,6 +42,8 @@ class Worker:
         self.settings, self.store, self.chain, self.metrics = settings, store, chain, metrics
         self._stop = threading.Event()
         self._snapshots: dict = {}  # (netuid, epoch) -> EpochSnapshot
+        self._attestations: dict[int, tuple] = {}  # submission id -> parsed (see _parsed)
+        self._params: tuple[float, int] | None = None  # (read at, quorum)
         self._thread = threading.Thread(target=self._run, name="relay-worker", daemon=True)
 
     def start(self) -> None:
@@ -98,21 +100,23 @@ class Worker:
         """Send one ``settle`` for the first group of queued attestations at quorum; True if sent."""
         groups: dict[tuple, list[Submission]] = {}
         for s in self.store.queued(Kind.ATTESTATION, 100_000):
-            body = AttestationIn.model_validate(s.payload)
-            groups.setdefault((body.netuid, body.epoch, body.result()), []).append(s)
+            groups.setdefault(self._parsed(s)[0], []).append(s)
+        epochs: dict[tuple[int, int], tuple] = {}  # chain reads once per epoch and pass
         for (netuid, epoch, result), subs in groups.items():
             if time.time() - min(s.received_at for s in subs) < self.settings.batch_delay_s:
                 continue
-            settled = self.chain.settled_digest(netuid, epoch)
+            if (netuid, epoch) not in epochs:
+                state = self.chain.client.view("EpochSettlement", "epochState", netuid)
+                epochs[(netuid, epoch)] = (self.chain.settled_digest(netuid, epoch), state["epoch"])
+            settled, open_epoch = epochs[(netuid, epoch)]
             if settled is not None:
                 self._settled_elsewhere(subs, result, settled)
                 continue
-            state = self.chain.client.view("EpochSettlement", "epochState", netuid)
-            if state["epoch"] != epoch:
+            if open_epoch != epoch:
                 self.store.settle([(s.id, Status.FAILED, None, f"epoch {epoch} closed unsettled") for s in subs])
                 continue
             snap = self._snapshot(netuid, epoch)
-            atts = {s.payload["uid"]: AttestationIn.model_validate(s.payload).attestation() for s in subs}
+            atts = {self._parsed(s)[1].uid: self._parsed(s)[1] for s in subs}
             if not quorum_reached(snap, atts, self._quorum()):
                 continue
             try:
@@ -136,6 +140,13 @@ class Worker:
             return True
         return False
 
+    def _parsed(self, s: Submission) -> tuple[tuple, object]:
+        """``((netuid, epoch, result), attestation)`` of a stored attestation (parsed once)."""
+        if s.id not in self._attestations:
+            body = AttestationIn.model_validate(s.payload)
+            self._attestations[s.id] = ((body.netuid, body.epoch, body.result()), body.attestation())
+        return self._attestations[s.id]
+
     def _settled_elsewhere(self, subs: list[Submission], result, settled: bytes) -> None:
         ours = self.chain.result_digest(result) == settled
         status, reason = (Status.LANDED, "epoch already settled with this result") if ours else (
@@ -151,7 +162,10 @@ class Worker:
         return self._snapshots[key]
 
     def _quorum(self) -> int:
-        return int(self.chain.client.view("EpochSettlement", "params")["quorum"])
+        """The contract's quorum, re-read every 10 s (the owner may change it)."""
+        if self._params is None or time.time() - self._params[0] > 10:
+            self._params = (time.time(), int(self.chain.client.view("EpochSettlement", "params")["quorum"]))
+        return self._params[1]
 
     def _send(self, kind: Kind, batch: list[Submission]) -> None:
         messages = [as_message(kind, s.payload) for s in batch]

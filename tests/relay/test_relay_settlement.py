@@ -149,3 +149,18 @@ def test_an_epoch_another_relay_settled_first_is_landed_not_failed(enet, start_r
     done = [relay.wait_status(r["id"]) for r in receipts]
     assert {(d["status"], d["reason"]) for d in done} == {("landed", "epoch already settled with this result")}
     assert len(settlements(enet, snap.epoch)) == 1
+
+
+def test_a_result_short_of_quorum_is_rejected_once_another_result_settles(enet, start_relay):
+    relay = start_relay()
+    api = RelayClient(relay.url)
+    snap = enet.open()
+    result, _, _ = enet.result(snap)
+    wrong = dataclasses.replace(result, inputs_hash=b"\x22" * 32)  # read other inputs
+    (stray,) = attest(enet, api, wrong, (0,))
+    good = attest(enet, api, result, (0, 1))  # the same validator may sign another result
+    assert stray["id"] not in {g["id"] for g in good}
+    assert {relay.wait_status(g["id"])["status"] for g in good} == {"landed"}
+    done = relay.wait_status(stray["id"])
+    assert (done["status"], done["reason"]) == ("rejected", "epoch settled with another result")
+    assert len(settlements(enet, snap.epoch)) == 1
