@@ -62,11 +62,6 @@ def _status(tmp_path, port) -> dict:
     return json.loads(result.stdout)
 
 
-def _settled(client: ChainClient) -> list:
-    return client.contract("EpochSettlement").events.EpochSettled.get_logs(
-        from_block=client.deployment.deploy_block, argument_filters={"netuid": 1})
-
-
 def _staked_alpha(client: ChainClient, coldkey: str, hotkey: str) -> int:
     logs = client.contract("StakingPools").events.Staked.get_logs(
         from_block=client.deployment.deploy_block, argument_filters={"netuid": 1, "coldkey": coldkey})
@@ -87,6 +82,42 @@ def _wait_for_paid_epochs(tmp_path, port, up, log, paid, deadline_s=240.0) -> di
 
 def _stake(client, coldkey, hotkey) -> int:
     return client.view("StakingPools", "stakeOf", coldkey, hotkey, 1)
+
+
+def _check_payouts(client: ChainClient, cfg: DevnetConfig, miner_keys: list) -> None:
+    """Every settled epoch's payout, followed to the stake it became, all read at one block."""
+    block = client.w3.eth.block_number
+    span = {"from_block": client.deployment.deploy_block, "to_block": block}
+    pools = client.contract("StakingPools")
+    settled = client.contract("EpochSettlement").events.EpochSettled.get_logs(**span, argument_filters={"netuid": 1})
+    assert len(settled) >= 2
+    owner_cut, miner_paid, validator_paid = (sum(getattr(e.args, f) for e in settled)
+                                             for f in ("ownerCut", "minerAlpha", "validatorAlpha"))
+    credited: dict[tuple[str, str], int] = {}
+    for e in pools.events.StakeCredited.get_logs(**span, argument_filters={"netuid": 1}):
+        credited[(e.args.coldkey, e.args.hotkey)] = credited.get((e.args.coldkey, e.args.hotkey), 0) + e.args.alpha
+    dividends = sum(e.args.alpha for e in pools.events.EmissionCredited.get_logs(**span, argument_filters={"netuid": 1}))
+    assert sum(credited.values()) == owner_cut + miner_paid and dividends == validator_paid
+
+    def stake(coldkey, hotkey):
+        return pools.functions.stakeOf(coldkey, hotkey, 1).call(block_identifier=block)
+
+    # The owner and the miners stake nothing: all they hold is what settlement credited them
+    # (a share pool may round each credit down by one).
+    owner = (dev_account(1).address, dev_hotkey(0).address)
+    assert owner_cut > 0 and credited[owner] == owner_cut
+    assert owner_cut - len(settled) <= stake(*owner) <= owner_cut
+    for key in miner_keys:
+        assert credited.get(key, 0) > 0, (key, credited)
+        assert credited[key] - len(settled) <= stake(*key) <= credited[key]
+    # Validators and the nominator: what they hold beyond what they staked is dividends (and any
+    # incentive credited to a validator's own keys).
+    holders = [(dev_account(2 + i).address, k.address) for i, k in enumerate(validator_hotkeys(cfg))]
+    holders.append((dev_account(NOMINATOR).address, validator_hotkeys(cfg)[0].address))
+    gains = [stake(c, h) - _staked_alpha(client, c, h) for c, h in holders]
+    assert all(g > 0 for g in gains), gains
+    expected = validator_paid + sum(credited.get(k, 0) for k in holders)
+    assert expected - 4 * len(settled) * len(holders) <= sum(gains) <= expected
 
 
 @pytest.mark.slow
@@ -118,24 +149,7 @@ def test_devnet_up_settles_epochs_pays_everyone_and_goes_down(tmp_path):
         assert any("miner-2 exited with -9; restarted" in note for note in status["notes"])
         assert "miner-2 exited with -9; restarted" in log.read_text()
 
-        settled = _settled(client)
-        owner_cut = sum(e.args.ownerCut for e in settled)
-        miner_paid = sum(e.args.minerAlpha for e in settled)
-        validator_paid = sum(e.args.validatorAlpha for e in settled)
-        # The owner holds no stake but what the settlements credited it.
-        owner = _stake(client, dev_account(1).address, dev_hotkey(0).address)
-        assert owner_cut > 0 and owner_cut - len(settled) <= owner <= owner_cut
-        # The miners stake nothing: all they hold is incentive (each credit may round down by one);
-        # the killed one too, once it served again.
-        miners = [_stake(client, *k) for k in miner_keys]
-        assert all(m > 0 for m in miners), miners
-        assert miner_paid - len(settled) * len(miners) <= sum(miners) <= miner_paid
-        # Validators and the nominator: what they hold beyond what they staked is dividends.
-        holders = [(dev_account(2 + i).address, k.address) for i, k in enumerate(validator_hotkeys(cfg))]
-        holders.append((dev_account(NOMINATOR).address, validator_hotkeys(cfg)[0].address))
-        gains = [_stake(client, c, h) - _staked_alpha(client, c, h) for c, h in holders]
-        assert all(g > 0 for g in gains), gains
-        assert validator_paid - 4 * len(settled) * len(holders) <= sum(gains) <= validator_paid
+        _check_payouts(client, cfg, miner_keys)
     finally:
         down = _devnet("down", "--data-dir", str(data), "--port", str(port), timeout=120)
         try:
