@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import shutil
 import socket
 import subprocess
@@ -26,7 +27,7 @@ from evmtensor.devtools.accounts import DEFAULT_MNEMONIC
 from evmtensor.errors import ToolchainError
 from evmtensor.paths import anvil_binary
 
-__all__ = ["Anvil", "free_port", "rpc_ready"]
+__all__ = ["Anvil", "free_port", "free_port_block", "rpc_ready"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,35 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port_block(span: int, tries: int = 100) -> int:
+    """A port P such that P .. P+span-1 were all free a moment ago (a devnet's base port: its
+    relay and neurons take the ports after Anvil's). P lies below the kernel's ephemeral range,
+    so the devnet's own outgoing connections cannot take one of its ports before it binds."""
+    low = max(span + 10_000, _ephemeral_low()) - span
+    for _ in range(tries):
+        base = random.randrange(10_000, low)
+        socks = []
+        try:
+            for port in range(base, base + span):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise ToolchainError(f"found no {span} consecutive free ports")
 
 
 def rpc_ready(url: str, timeout: float = 0.5) -> bool:
@@ -82,6 +112,13 @@ class Anvil:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def command(self) -> list[str]:
         cmd = [

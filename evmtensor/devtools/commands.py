@@ -7,9 +7,7 @@ Without ``--rpc-url`` it deploys to an Anvil of its own whose state is kept unde
 folder; with one, to any JSON-RPC endpoint. Re-running against the same chain reuses what is
 there (same sources, same profile).
 
-``evmtensor devnet up``: the local devnet (Anvil with state under the data folder, the protocol
-deployed, subnet 1 with validators and miners, its state printed as emission accrues). Ctrl-C
-stops it; running it again resumes the same chain.
+``evmtensor devnet ...``: the local devnet (:mod:`evmtensor.devtools.devnet_cli`).
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from evmtensor.cli.errors import CliCommand
 from evmtensor.devtools.accounts import dev_account
 from evmtensor.devtools.anvil import Anvil
 from evmtensor.devtools.deploy import ensure_deployed
-from evmtensor.devtools.devnet import DevnetConfig, run
+from evmtensor.devtools.devnet_cli import devnet
 from evmtensor.errors import ConfigError
 from evmtensor.paths import data_dir
 from evmtensor.units import RAO_PER_TAO, tao_to_rao
@@ -59,7 +57,7 @@ def _genesis(path: Path | None) -> list[tuple[str, int]]:
               help="State folder (default .data/ or $EVMTENSOR_DATA).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="Deployment file (default <data-dir>/deployment.json).")
-@click.option("--profile", default="devnet", show_default=True, help="Parameter profile: devnet or mainnet.")
+@click.option("--profile", default="devnet", show_default=True, help="Parameter profile: fast, devnet or mainnet.")
 @click.option("--deployer-key-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="File holding the deployer's hex private key (default: Anvil's first development "
                    "account, which only makes sense on a devnet).")
@@ -78,23 +76,3 @@ def deploy(rpc_url, folder, out, profile, deployer_key_file, genesis) -> None:
             dep, reused = ensure_deployed(connect(node.url), deployer, out, profile=profile, genesis=alloc)
     click.echo(json.dumps({"deployment": str(out), "reused": reused, "chainId": dep.chain_id,
                            "addresses": dep.addresses}, indent=2))
-
-
-@click.group("devnet")
-def devnet() -> None:
-    """The local development network."""
-
-
-@devnet.command("up")
-@click.option("--data-dir", "folder", type=click.Path(path_type=Path, file_okay=False),
-              help="State folder (default .data/devnet).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8545, show_default=True,
-              help="Anvil's JSON-RPC port on 127.0.0.1.")
-@click.option("--profile", default="devnet", show_default=True, help="Parameter profile (devnet or mainnet).")
-@click.option("--miners", type=click.IntRange(0, 200), default=3, show_default=True)
-@click.option("--validators", type=click.IntRange(0, 64), default=2, show_default=True)
-@click.option("--once", is_flag=True, help="Print the subnet once and exit.")
-def up(folder, port, profile, miners, validators, once) -> None:
-    """Start (or resume) the devnet and print the subnet as emission accrues."""
-    cfg = DevnetConfig(folder or data_dir() / "devnet", port, profile, miners, validators)
-    run(cfg, once=once, out=click.echo)
