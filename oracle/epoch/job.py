@@ -37,9 +37,15 @@ class EpochJob:
         self.signed_epoch: int | None = None
 
     def _due(self) -> bool:
+        """Whether to open the next epoch now: at the boundary once the open one is settled, or
+        one full tempo later if it is not. Opening the next epoch abandons the open one (its
+        emission carries over), so an unsettled epoch gets that extra tempo to gather its quorum
+        through a slow relay before the validators move on; a stuck one never blocks them."""
         state = self.client.view("EpochSettlement", "epochState", self.netuid)
+        if state["snapshotBlock"] == 0:
+            return True
         nxt = self.client.view("EpochSettlement", "epochIndex", self.netuid, self.client.block_number() + 1)
-        return state["snapshotBlock"] == 0 or nxt > state["epoch"]
+        return nxt > state["epoch"] + (0 if state["settled"] else 1)
 
     def tick(self) -> Attestation | None:
         """Open the epoch if due, then attest the open epoch once; returns the attestation posted."""

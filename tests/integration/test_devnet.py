@@ -16,6 +16,7 @@ import time
 import pytest
 
 from evmtensor.chain.client import ChainClient
+from evmtensor.chain.credits import decode_credits
 from evmtensor.devtools.accounts import dev_account, dev_hotkey
 from evmtensor.devtools.anvil import free_port, free_port_block
 from evmtensor.devtools.devnet import NOMINATOR, DevnetConfig, miner_hotkeys, validator_hotkeys
@@ -94,9 +95,13 @@ def _check_payouts(client: ChainClient, cfg: DevnetConfig, miner_keys: list) -> 
     owner_cut, miner_paid, validator_paid = (sum(getattr(e.args, f) for e in settled)
                                              for f in ("ownerCut", "minerAlpha", "validatorAlpha"))
     credited: dict[tuple[str, str], int] = {}
-    for e in pools.events.StakeCredited.get_logs(**span, argument_filters={"netuid": 1}):
-        credited[(e.args.coldkey, e.args.hotkey)] = credited.get((e.args.coldkey, e.args.hotkey), 0) + e.args.alpha
-    dividends = sum(e.args.alpha for e in pools.events.EmissionCredited.get_logs(**span, argument_filters={"netuid": 1}))
+    dividends = 0
+    for e in pools.events.Credited.get_logs(**span, argument_filters={"netuid": 1}):
+        for c in decode_credits(1, bytes(e.args.credits)):
+            if c.dividend:
+                dividends += c.alpha
+            else:
+                credited[(c.coldkey, c.hotkey)] = credited.get((c.coldkey, c.hotkey), 0) + c.alpha
     assert sum(credited.values()) == owner_cut + miner_paid and dividends == validator_paid
 
     def stake(coldkey, hotkey):
