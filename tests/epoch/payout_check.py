@@ -11,7 +11,7 @@ from fractions import Fraction
 from math import floor
 
 from contracts.core_helpers import events
-from share_model import pools_from
+from contracts.contract_models import pools_from
 
 
 def drained_of(net, receipt):
