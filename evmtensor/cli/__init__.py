@@ -2,7 +2,7 @@
 that turns errors into stderr and an exit code (:mod:`.errors`).
 
     evmtensor deploy [--rpc-url URL] [--profile devnet|mainnet] ...
-    evmtensor devnet up [--once]
+    evmtensor devnet up|status|logs|down|mine|snapshot|revert [--data-dir DIR] [--port PORT]
     evmtensor yuma run FILE | explain FILE|NETUID --epoch K --uid U
     evmtensor wallet create|new-hotkey|regen|list|overview|balance|transfer
     evmtensor subnet create|list|show|hyperparameters|set
