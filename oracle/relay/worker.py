@@ -132,11 +132,7 @@ class Worker:
             except ChainError as exc:
                 self._retry_or_fail(subs, str(exc))
                 continue
-            self.store.mark_sent([s.id for s in subs], tx.tx_hash, tx.account_nonce, tx.raw)
-            try:
-                self.chain.broadcast(tx.raw)
-            except ChainError as exc:
-                self._retry_or_fail(self.store.in_flight().get(tx.tx_hash, []), str(exc))
+            if not self._record_and_broadcast(subs, tx):
                 return True
             self.metrics.batches.labels(Kind.ATTESTATION.value).inc()
             log.info("settling subnet %d epoch %d with %d attestation(s) in %s", netuid, epoch, len(atts), tx.tx_hash)
@@ -178,14 +174,22 @@ class Worker:
         except ChainError as exc:
             self._retry_or_fail(batch, str(exc))
             return
-        self.store.mark_sent([s.id for s in batch], tx.tx_hash, tx.account_nonce, tx.raw)
+        if not self._record_and_broadcast(batch, tx):
+            return
+        self.metrics.batches.labels(kind.value).inc()
+        log.info("sent %d %s message(s) in %s (account nonce %d)", len(batch), kind.value, tx.tx_hash, account_nonce)
+
+    def _record_and_broadcast(self, subs: list[Submission], tx) -> bool:
+        """Record the signed transaction with its messages, then broadcast it; False (and the
+        messages back to retry) if the node refused it. Recording first means a crash between
+        the two re-broadcasts the same bytes on restart instead of signing again."""
+        self.store.mark_sent([s.id for s in subs], tx.tx_hash, tx.account_nonce, tx.raw)
         try:
             self.chain.broadcast(tx.raw)
         except ChainError as exc:
             self._retry_or_fail(self.store.in_flight().get(tx.tx_hash, []), str(exc))
-            return
-        self.metrics.batches.labels(kind.value).inc()
-        log.info("sent %d %s message(s) in %s (account nonce %d)", len(batch), kind.value, tx.tx_hash, account_nonce)
+            return False
+        return True
 
     def _retry_or_fail(self, batch: list[Submission], reason: str) -> None:
         """Back to the queue (alone next time), or failed once it failed ``max_attempts`` times alone."""
