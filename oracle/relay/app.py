@@ -59,6 +59,10 @@ _STATUS = {
 }
 
 
+#: Distinct results one validator may have stored for one epoch (more: 429).
+MAX_RESULTS_PER_EPOCH = 4
+
+
 class RelayRefused(Exception):
     """A message refused with an HTTP status and a reason (mapped by one handler)."""
 
@@ -217,6 +221,12 @@ def post_attestation(body: AttestationIn, relay: Relay = Depends(_relay)):
         raise RelayRefused(409, "SettlementNoOpenEpoch", str(exc)) from exc
     except (ChainError, RequestException) as exc:
         raise RelayRefused(503, "ChainUnavailable", f"cannot reach the chain: {exc}") from exc
+    # A validator may sign another result of an epoch (it re-read the chain), but a hostile one
+    # must not fill the store with endless variants: a few per validator and epoch suffice.
+    if relay.store.count(Kind.ATTESTATION, body.netuid, body.hotkey, body.epoch) >= MAX_RESULTS_PER_EPOCH:
+        raise RelayRefused(429, "RelayTooManyResults",
+                           f"{body.hotkey} already signed {MAX_RESULTS_PER_EPOCH} results of epoch {body.epoch}",
+                           (body.uid, body.epoch))
     payload = {k: _jsonable(v) for k, v in body.model_dump().items()}
     sub, created = relay.store.add(digest, Kind.ATTESTATION, body.netuid, body.hotkey, body.epoch, payload)
     code = 202 if created else 200

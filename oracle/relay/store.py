@@ -149,6 +149,15 @@ class Store:
         with self._lock:
             return self._one("SELECT * FROM submissions WHERE digest = ?", (digest,))
 
+    def count(self, kind: Kind, netuid: int, hotkey: str, nonce: int) -> int:
+        """How many messages of ``kind`` ``hotkey`` has stored on ``netuid`` under ``nonce`` (an
+        attestation's nonce is its epoch)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM submissions WHERE kind = ? AND netuid = ? AND hotkey = ? AND nonce = ?",
+                (kind.value, netuid, hotkey, nonce)).fetchone()
+        return int(row[0])
+
     def for_hotkey(self, netuid: int, hotkey: str, limit: int = 100) -> list[Submission]:
         with self._lock:
             return self._many("SELECT * FROM submissions WHERE netuid = ? AND hotkey = ? ORDER BY id DESC LIMIT ?",

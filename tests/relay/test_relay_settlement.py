@@ -21,6 +21,7 @@ from payout_check import check_payout  # noqa: E402
 
 from evmtensor.chain.weights import WeightsRow, sign_weights  # noqa: E402
 from oracle.epoch import quorum_reached, sign_result  # noqa: E402
+from oracle.relay.app import MAX_RESULTS_PER_EPOCH  # noqa: E402
 from oracle.relay.client import RelayClient, RelayError, attestation_json  # noqa: E402
 
 
@@ -165,3 +166,18 @@ def test_a_result_short_of_quorum_is_rejected_once_another_result_settles(enet, 
     done = relay.wait_status(stray["id"])
     assert (done["status"], done["reason"]) == ("rejected", "epoch settled with another result")
     assert len(settlements(enet, snap.epoch)) == 1
+
+
+def test_a_validator_cannot_fill_the_relay_with_endless_results_of_one_epoch(enet, start_relay):
+    relay = start_relay(RELAY_BATCH_DELAY_S=600)
+    api = RelayClient(relay.url)
+    snap = enet.open()
+    result, _, _ = enet.result(snap)
+    variants = [dataclasses.replace(result, inputs_hash=bytes([i]) * 32) for i in range(1, MAX_RESULTS_PER_EPOCH + 2)]
+    for v in variants[:MAX_RESULTS_PER_EPOCH]:
+        attest(enet, api, v, (0,))
+    with pytest.raises(RelayError) as exc:
+        attest(enet, api, variants[MAX_RESULTS_PER_EPOCH], (0,))
+    assert (exc.value.status, exc.value.error) == (429, "RelayTooManyResults")
+    assert attest(enet, api, variants[0], (0,))[0]["duplicate"]  # a repeat is still its receipt
+    attest(enet, api, result, (1,))  # another validator is not held back by the first one's count
