@@ -4,21 +4,15 @@ read API and the explorer page over it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
 from epoch.epoch_net import EpochNet
 from evmtensor.chain import actions
 from evmtensor.chain.credits import credits_in_receipt
+from relay_process import RelayProcess, spawn_relay
 
-ROOT = Path(__file__).resolve().parents[2]
 RELAY_ACCOUNT = 9  # the relay's own gas account: EpochNet uses accounts 1-8
 
 
@@ -53,30 +47,17 @@ def settled(w3, client, accounts) -> Settled:
     return Settled(net, [first, second, third], [r1, r2], [rc1, rc2])
 
 
-class RelayProcess:
-    def __init__(self, proc: subprocess.Popen, port: int):
-        self.proc, self.url = proc, f"http://127.0.0.1:{port}"
-        self.http = httpx.Client(base_url=self.url, timeout=120)
-        self.log: list[str] = []
-        # Drain stderr (one log line per request) so the pipe never fills and stalls the relay.
-        threading.Thread(target=lambda: self.log.extend(iter(proc.stderr.readline, "")), daemon=True).start()
-
-    def get(self, path: str, **params) -> httpx.Response:
-        return self.http.get(path, params=params)
-
-
 @pytest.fixture
 def relay(tmp_path, anvil, deployment, accounts, wait_for_port):
     """The relay process, started on the chain as the test left it."""
     path = tmp_path / "deployment.json"
     deployment.save(path)
-    env = {**os.environ, "RELAY_RPC_URL": anvil.url, "RELAY_DEPLOYMENT": str(path),
+    env = {"RELAY_RPC_URL": anvil.url, "RELAY_DEPLOYMENT": str(path),
            "RELAY_DB": str(tmp_path / "relay.db"), "RELAY_SUBMITTER_KEY": accounts[RELAY_ACCOUNT].key.hex(),
            "RELAY_PORT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "oracle.relay"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = spawn_relay(env)
     try:
-        relay = RelayProcess(proc, wait_for_port(proc))
+        relay = RelayProcess(proc, wait_for_port(proc), timeout=120)
         yield relay
         relay.http.close()
     finally:

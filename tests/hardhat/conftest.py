@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 
@@ -23,6 +22,7 @@ from web3 import Web3
 
 from evmtensor.chain.client import ChainClient
 from evmtensor.devtools.accounts import DEFAULT_MNEMONIC, dev_account
+from evmtensor.devtools.anvil import free_port
 from evmtensor.devtools.deploy import deploy_protocol
 from evmtensor.paths import REPO_ROOT
 
@@ -36,12 +36,6 @@ _CONFIG = """module.exports = {{
     accounts: {{mnemonic: {mnemonic}, count: {count}}}}}}},
 }};
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_ready(url: str, proc: subprocess.Popen, log, timeout: float = 60.0) -> None:
@@ -67,7 +61,7 @@ def hardhat_url(tmp_path_factory):
     config = root / "hardhat.config.js"
     config.write_text(_CONFIG.format(root=json.dumps(str(root)), mnemonic=json.dumps(DEFAULT_MNEMONIC),
                                      count=N_ACCOUNTS))
-    port = _free_port()
+    port = free_port()
     with open(root / "node.log", "w+") as log:
         proc = subprocess.Popen([str(HARDHAT), "--config", str(config), "node", "--hostname", "127.0.0.1",
                                  "--port", str(port)], cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -3,19 +3,13 @@ session's Anvil chain, with its SQLite queue in the test's temporary folder."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 
 from contracts.test_weights import Net
+from relay_process import RelayProcess, spawn_relay
 
-ROOT = Path(__file__).resolve().parents[2]
 RELAY_ACCOUNT = 6  # pays the relay's gas
 
 
@@ -45,38 +39,13 @@ def relay_env(tmp_path, anvil, deployment, accounts) -> dict:
     }
 
 
-class RelayProcess:
-    def __init__(self, proc: subprocess.Popen, port: int):
-        self.proc, self.url = proc, f"http://127.0.0.1:{port}"
-        self.http = httpx.Client(base_url=self.url, timeout=30)
-        self.log: list[str] = []
-        # Drain stderr (one log line per request) so the pipe never fills and stalls the relay.
-        threading.Thread(target=lambda: self.log.extend(iter(proc.stderr.readline, "")), daemon=True).start()
-
-    def kill9(self) -> None:
-        self.proc.kill()  # SIGKILL: no shutdown handler runs
-        self.proc.wait(timeout=10)
-        self.http.close()
-
-    def wait_status(self, digest: str, statuses=("landed", "rejected", "failed"), timeout: float = 30) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            body = self.http.get(f"/v1/submissions/{digest}").json()
-            if body["status"] in statuses:
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"{digest} still {body['status']} after {timeout} s")
-
-
 @pytest.fixture
 def start_relay(relay_env, wait_for_port):
     """``start_relay(**env_overrides) -> RelayProcess``; every process is killed at teardown."""
     procs: list[subprocess.Popen] = []
 
     def _start(**overrides) -> RelayProcess:
-        env = {**os.environ, **relay_env, **{k: str(v) for k, v in overrides.items()}}
-        proc = subprocess.Popen([sys.executable, "-m", "oracle.relay"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = spawn_relay({**relay_env, **{k: str(v) for k, v in overrides.items()}})
         procs.append(proc)
         return RelayProcess(proc, wait_for_port(proc))
 
