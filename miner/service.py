@@ -37,6 +37,7 @@ from evmtensor.protocol import (
     Signer,
     TextRequest,
     TextResponse,
+    require_permit,
 )
 from miner.backend import Generation, ModelBackend, Prompt, SamplingKey, TransformersBackend
 from miner.batcher import BatcherClosed, DynamicBatcher, RequestExpired
@@ -71,6 +72,7 @@ class MinerService:
         settings: AxonSettings | None = None,
         max_batch: int = 8,
         max_wait_s: float = 0.01,
+        validators_only: bool = False,
     ) -> None:
         self.backend = backend
         self.embedder = embedder
@@ -78,9 +80,13 @@ class MinerService:
         self.batcher = DynamicBatcher(backend, max_batch=max_batch, max_wait_s=max_wait_s,
                                       metrics=self.metrics)
         self.axon = Axon(signer, registry, data_dir=data_dir, settings=settings)
-        self.axon.attach(GENERATE_TASK, self._generate).attach(TEXT_TASK, self._text)
+        # validators_only (bittensor's force_validator_permit): a registered miner without a
+        # permit cannot relay the validators' queries here and hand in our answers as its own.
+        gate = require_permit() if validators_only else None
+        self.axon.attach(GENERATE_TASK, self._generate, blacklist=gate)
+        self.axon.attach(TEXT_TASK, self._text, blacklist=gate)
         if embedder is not None:
-            self.axon.attach(EMBED_TASK, self._embed)
+            self.axon.attach(EMBED_TASK, self._embed, blacklist=gate)
         self.ready = asyncio.Event()
         self.load_error: str | None = None
 
@@ -188,4 +194,5 @@ def build_model_miner(signer: Signer, registry: Registry, data_dir: Path,
                                   device=settings.device)
     embedder = MiniLMEmbedder() if settings.embeddings else None
     return MinerService(signer, registry, backend, data_dir=data_dir, embedder=embedder,
-                        max_batch=settings.max_batch, max_wait_s=settings.max_wait_ms / 1000)
+                        max_batch=settings.max_batch, max_wait_s=settings.max_wait_ms / 1000,
+                        validators_only=settings.validators_only)

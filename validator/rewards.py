@@ -111,8 +111,14 @@ def apply_copy_penalty(
 
     Miners whose answers fall in the same group (equal after normalisation; -1 means no group,
     e.g. a failed call) are copies of one another; the first to answer (lowest `elapsed`, ties to
-    the lower index) keeps its reward, each later one keeps ``1 - penalty`` of it. A copier has to
-    wait for the answer it copies, so it can never be first.
+    the lower index) keeps its reward, each later one keeps ``1 - penalty`` of it.
+
+    Arrival order is the only evidence of who copied whom that a validator has (an honest miner
+    running the same model gives the same text), and it is evidence, not proof: a copier relays
+    the validator's query to its victim and must wait for the whole answer, so it is later unless
+    the victim happens to serve the relayed query well before the validator's own. Miners close
+    that path with ``MINER_VALIDATORS_ONLY`` (only permit holders are answered). Two honest
+    miners with the same model are a speed contest: the slower keeps ``1 - penalty``.
 
     Args:
         rewards: (m,) rewards before the penalty.

@@ -18,6 +18,7 @@ from evmtensor.protocol import (
     StaticRegistry,
     TextRequest,
 )
+from evmtensor.protocol.registry import NeuronInfo
 from miner.backend import Prompt, SamplingKey, TransformersBackend
 from miner.service import MinerService
 from miner.tasks import GENERATE_TASK, GenerateRequest
@@ -147,3 +148,28 @@ def test_a_request_past_its_timeout_is_dropped_from_the_batch(miner):
     assert first.ok
     assert late.status == 504 and late.error.code == "TIMEOUT"
     assert backend.batches == [1]  # "b" never reached the model
+
+
+def test_validators_only_refuses_registered_callers_without_a_permit(tiny_folder):
+    """The proxy path of a copier: a registered miner (no permit) forwarding a validator's query
+    gets 403 from a validators-only miner; the validator itself (permit) is answered."""
+    miner_key, validator, copier = signers(3)
+    registry = StaticRegistry.of(validator.address)
+    registry.add(NeuronInfo(copier.address, 1, 0, False))
+    service = MinerService(miner_key, registry, TransformersBackend(tiny_folder, device="cpu"),
+                           data_dir=None, validators_only=True)
+    server = ServerThread([service.app()]).start()
+    try:
+        wait_ready(server.url)
+        target = AxonTarget(server.url, miner_key.address)
+
+        async def call(signer):
+            async with Dendrite(signer) as d:
+                return await d.call(target, GENERATE_TASK, _request("hi", 2), timeout=10)
+
+        refused, answered = asyncio.run(call(copier)), asyncio.run(call(validator))
+    finally:
+        server.stop()
+    assert refused.status == 403 and refused.error.code == "BLACKLISTED"
+    assert "no validator permit" in str(refused.error)
+    assert answered.ok and answered.response.text
