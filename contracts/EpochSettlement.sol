@@ -117,27 +117,23 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
     }
 
     /// @dev The snapshot and neurons bytes of every UID of `netuid` now, and a copy of the stakes.
+    ///      One batched read per contract (NeuronRegistry, Weights, StakingPools).
     function _snapshot(uint16 netuid)
         private
         view
         returns (bytes memory snapshot, bytes memory neurons, uint256[] memory stakes)
     {
-        uint16 n = INeuronRegistry(_neurons).subnetN(netuid);
-        INeuronRegistry.NeuronInfo[] memory info = INeuronRegistry(_neurons).neurons(netuid, 0, n);
-        address[] memory hotkeys = new address[](n);
-        for (uint256 i; i < n; ++i) {
-            hotkeys[i] = info[i].hotkey;
-        }
+        (address[] memory hotkeys, address[] memory coldkeys, uint64[] memory registeredAt, bool[] memory permits) =
+            INeuronRegistry(_neurons).epochNeurons(netuid);
+        uint256 n = hotkeys.length;
         (bytes32[] memory rowHashes, uint64[] memory rowBlocks) = IWeights(_weights).latestRows(netuid, hotkeys);
+        stakes = IStakingPools(_pools).hotkeyAlphas(netuid, hotkeys);
         snapshot = EpochSnapshot.allocate(n, EpochSnapshot.ENTRY);
         neurons = EpochSnapshot.allocate(n, EpochSnapshot.NEURON_ENTRY);
-        stakes = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            uint256 stake = IStakingPools(_pools).hotkeyAlpha(netuid, hotkeys[i]);
             // Alpha issuance per subnet stays below 21e15 < 2^64.
-            stakes[i] = stake;
-            EpochSnapshot.writeEntry(snapshot, i, hotkeys[i], info[i].coldkey, uint64(stake));
-            EpochSnapshot.writeNeuron(neurons, i, info[i].registeredAt, rowBlocks[i], rowHashes[i], info[i].validatorPermit);
+            EpochSnapshot.writeEntry(snapshot, i, hotkeys[i], coldkeys[i], uint64(stakes[i]));
+            EpochSnapshot.writeNeuron(neurons, i, registeredAt[i], rowBlocks[i], rowHashes[i], permits[i]);
         }
     }
 

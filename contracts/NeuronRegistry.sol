@@ -5,6 +5,7 @@ import {ProtocolAddresses, ProtocolWired} from "./ProtocolWired.sol";
 import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
 import {ISubnetRegistry} from "./interfaces/ISubnetRegistry.sol";
 import {ITaoToken} from "./interfaces/ITaoToken.sol";
+import {IStakingPools} from "./interfaces/IStakingPools.sol";
 import {ReentrancyGuard} from "./libraries/ReentrancyGuard.sol";
 import {BurnPrice} from "./libraries/BurnPrice.sol";
 import {RegistrationSignature} from "./libraries/RegistrationSignature.sol";
@@ -102,6 +103,8 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
             _records[s.instance].clear(uid);
         }
         _neuronSlots[s.instance][uid] = Neuron(hotkey, uint32(block.number), 0);
+        // The registration pays for the storage its settlements will rewrite (gas: see EpochRecords).
+        _records[s.instance].reserve(uid);
         // uid < 4096, so uid + 1 fits.
         unchecked { _uidPlusOne[s.instance][hotkey] = uid + 1; }
         s.burn = uint64(BurnPrice.bumpedUp(price, _burnIncreaseMult, hp.minBurn, hp.maxBurn));
@@ -109,6 +112,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         _subnetStates[netuid] = s;
         emit NeuronRegistered(netuid, uid, hotkey, msg.sender, price, replaced);
 
+        IStakingPools(_pools).reservePosition(netuid, hotkey);
         ITaoToken(_tao).recycle(msg.sender, price);
     }
 
@@ -121,6 +125,7 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         uint32 instance = ++_instances;
         _subnetStates[netuid] = SubnetState(instance, 1, _initialBurn, uint64(block.number));
         _neuronSlots[instance][0] = Neuron(ownerHotkey, uint32(block.number), 0);
+        _records[instance].reserve(0);
         _uidPlusOne[instance][ownerHotkey] = 1;
         emit SubnetNeuronsOpened(netuid, ownerHotkey);
         emit NeuronRegistered(netuid, 0, ownerHotkey, ownerColdkey, 0, address(0));
@@ -283,6 +288,24 @@ contract NeuronRegistry is INeuronRegistry, ProtocolWired, ReentrancyGuard {
         ISubnetRegistry.NeuronLimits memory hp = ISubnetRegistry(_subnets).neuronLimits(netuid);
         if (s.count < hp.maxUids) return (false, 0);
         return _pruneCandidate(s.instance, s.count, hp.immunityPeriod);
+    }
+
+    /// @inheritdoc INeuronRegistry
+    function epochNeurons(uint16 netuid)
+        external
+        view
+        returns (address[] memory hotkeys, address[] memory coldkeys, uint64[] memory registeredAt, bool[] memory permits)
+    {
+        SubnetState memory s = _subnetStates[netuid];
+        (hotkeys, coldkeys) = (new address[](s.count), new address[](s.count));
+        (registeredAt, permits) = (new uint64[](s.count), new bool[](s.count));
+        EpochRecords.Table storage table = _records[s.instance];
+        uint64 recordedAt = table.snapshotBlock;
+        for (uint256 i; i < s.count; ++i) {
+            Neuron memory n = _neuronSlots[s.instance][uint16(i)];
+            (hotkeys[i], coldkeys[i], registeredAt[i]) = (n.hotkey, _hotkeys[n.hotkey].owner, n.registeredAt);
+            permits[i] = recordedAt >= n.registeredAt && table.permit(i);
+        }
     }
 
     /// @inheritdoc INeuronRegistry

@@ -46,8 +46,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     mapping(uint16 => uint256) private _poolWords;
     /// @dev netuid => alpha held by stakers of the current generation (Σ hotkey totals).
     mapping(uint16 => uint256) private _stakedAlpha;
-    /// @dev SharePool.key(netuid, generation, hotkey) => share pool totals (one slot each) and
-    ///      => coldkey => shares; two slots, as the two mappings it replaced.
+    /// @dev SharePool.key(netuid, generation, hotkey) => the pool's packed word (V, D, the owner's
+    ///      shares) and => coldkey => the other nominators' shares (SharePool).
     SharePool.Pools private _sharePools;
     /// @dev netuid => generation => what its stakers may claim, and the TAO set aside for dissolved
     ///      generations and not yet claimed; two slots, as the mapping and word it replaced.
@@ -96,6 +96,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         uint256 alphaSeed = (taoLocked * PoolMath.PRICE_SCALE) / median;
         if (alphaSeed == 0) revert PoolZeroSeed(netuid);
         _poolWords[netuid] = PackedPool.pack(taoLocked, alphaSeed, gen);
+        _sharePools.reserve(SharePool.key(netuid, gen, ownerHotkey)); // the owner cut's credits
         emit PoolCreated(netuid, ownerColdkey, ownerHotkey, taoLocked, alphaSeed, gen);
         IEmission(_emission).poolCreated(netuid, alphaSeed);
     }
@@ -133,9 +134,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function creditEmission(uint16 netuid, address hotkey, uint256 alpha) external onlyFrom(_settlement) nonReentrant {
-        address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
-        _creditAll(netuid, _one(Credit(hotkey, owner, alpha, true)));
+        _creditAll(netuid, _one(Credit(hotkey, _ownerOf(hotkey), alpha, true)), false);
     }
 
     /// @inheritdoc IStakingPools
@@ -144,12 +143,19 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         onlyFrom(_settlement)
         nonReentrant
     {
-        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)));
+        bool nominator = coldkey != INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)), nominator);
     }
 
     /// @inheritdoc IStakingPools
     function creditBatch(uint16 netuid, Credit[] calldata credits) external onlyFrom(_settlement) nonReentrant {
-        _creditAll(netuid, credits);
+        _creditAll(netuid, credits, false);
+    }
+
+    /// @inheritdoc IStakingPools
+    function reservePosition(uint16 netuid, address hotkey) external onlyFrom(_neurons) {
+        uint256 word = _poolWords[netuid];
+        if (word.isOpen()) _sharePools.reserve(SharePool.key(netuid, word.generation(), hotkey));
     }
 
     /// @inheritdoc IStakingPools
@@ -173,7 +179,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         (word, alphaOut, fee) = PoolSwap.buy(word, taoAmount, _feeRate, limitPrice, _minReserve);
         if (taoAmount - fee < _minStake) revert PoolStakeBelowMinimum(taoAmount - fee, _minStake);
         _poolWords[netuid] = word;
-        _sharePools.deposit(netuid, word.generation(), hotkey, msg.sender, alphaOut, _neurons);
+        _deposit(netuid, word.generation(), hotkey, msg.sender, alphaOut);
         _stakedAlpha[netuid] += alphaOut;
         emit Staked(netuid, msg.sender, hotkey, taoAmount, alphaOut, fee);
         // Interactions last (CEI); the token is a trusted protocol contract.
@@ -190,7 +196,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
     {
         _checkDeadline(deadline);
         uint256 word = _openPool(netuid);
-        bool all = _sharePools.withdraw(netuid, word.generation(), hotkey, msg.sender, alphaAmount);
+        bool all = _withdraw(netuid, word.generation(), hotkey, msg.sender, alphaAmount);
         uint256 fee;
         (word, taoOut, fee) = PoolSwap.sell(word, alphaAmount, _feeRate, limitPrice, _minReserve);
         if (taoOut < _minStake && !all) revert PoolStakeBelowMinimum(taoOut, _minStake);
@@ -241,7 +247,8 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function claimDissolved(uint16 netuid, uint32 generation, address hotkey) external nonReentrant returns (uint256 tao) {
-        tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender);
+        bool isOwner = msg.sender == INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender, isOwner);
         emit DissolvedStakeClaimed(netuid, msg.sender, hotkey, generation, tao);
         if (tao != 0) _send(msg.sender, tao);
     }
@@ -276,31 +283,38 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function hotkeyAlpha(uint16 netuid, address hotkey) external view returns (uint256) {
+        return _totals(netuid, hotkey).alpha;
+    }
+
+    /// @inheritdoc IStakingPools
+    function hotkeyAlphas(uint16 netuid, address[] calldata hotkeys) external view returns (uint256[] memory alphas) {
+        alphas = new uint256[](hotkeys.length);
         uint256 word = _poolWords[netuid];
-        if (!word.isOpen()) return 0;
-        return _sharePools.totals[SharePool.key(netuid, word.generation(), hotkey)].alpha;
+        if (!word.isOpen()) return alphas;
+        uint32 gen = word.generation();
+        for (uint256 i; i < hotkeys.length; ++i) {
+            alphas[i] = _sharePools.load(SharePool.key(netuid, gen, hotkeys[i])).alpha;
+        }
     }
 
     /// @inheritdoc IStakingPools
     function stakeOf(address coldkey, address hotkey, uint16 netuid) external view returns (uint256) {
-        uint256 word = _poolWords[netuid];
-        if (!word.isOpen()) return 0;
-        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
-        return SharePool.valueDown(_sharePools.totals[key], _sharePools.shares[key][coldkey]);
+        return SharePool.valueDown(_totals(netuid, hotkey), sharesOf(coldkey, hotkey, netuid));
     }
 
     /// @inheritdoc IStakingPools
-    function sharesOf(address coldkey, address hotkey, uint16 netuid) external view returns (uint256) {
+    function sharesOf(address coldkey, address hotkey, uint16 netuid) public view returns (uint256) {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
-        return _sharePools.shares[SharePool.key(netuid, word.generation(), hotkey)][coldkey];
+        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
+        address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        bool isOwner = owner != address(0) && coldkey == owner;
+        return _sharePools.sharesOf(key, _sharePools.load(key), coldkey, isOwner);
     }
 
     /// @inheritdoc IStakingPools
     function totalShares(uint16 netuid, address hotkey) external view returns (uint256) {
-        uint256 word = _poolWords[netuid];
-        if (!word.isOpen()) return 0;
-        return _sharePools.totals[SharePool.key(netuid, word.generation(), hotkey)].shares;
+        return _totals(netuid, hotkey).shares;
     }
 
     /// @inheritdoc IStakingPools
@@ -358,13 +372,13 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
             // No swap, no fee: a share transfer whose spot value must reach the minimum stake.
             uint256 value = (m.alpha * oWord.tao()) / oWord.alpha();
             if (value < _minStake) revert PoolStakeBelowMinimum(value, _minStake);
-            _sharePools.withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
-            _sharePools.deposit(m.originNetuid, oGen, m.destinationHotkey, m.destinationColdkey, m.alpha, _neurons);
+            _withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
+            _deposit(m.originNetuid, oGen, m.destinationHotkey, m.destinationColdkey, m.alpha);
             _emitMoved(m, 0, m.alpha);
             return m.alpha;
         }
         uint256 dWord = _openPool(m.destinationNetuid);
-        _sharePools.withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
+        _withdraw(m.originNetuid, oGen, m.originHotkey, m.originColdkey, m.alpha);
         (uint256 taoOut, uint256 feeTao) = (0, 0);
         (oWord, taoOut, feeTao) = PoolSwap.sell(oWord, m.alpha, _feeRate, 0, _minReserve);
         _poolWords[m.originNetuid] = oWord;
@@ -373,7 +387,7 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
             // The origin sale paid the move's one fee; the destination buy is fee-free.
             (dWord, alphaIn,) = PoolSwap.buy(dWord, taoOut, 0, type(uint256).max, _minReserve);
             _poolWords[m.destinationNetuid] = dWord;
-            _sharePools.deposit(m.destinationNetuid, dWord.generation(), m.destinationHotkey, m.destinationColdkey, alphaIn, _neurons);
+            _deposit(m.destinationNetuid, dWord.generation(), m.destinationHotkey, m.destinationColdkey, alphaIn);
             _stakedAlpha[m.destinationNetuid] += alphaIn;
         }
         PoolSwap.checkRatio(oWord, dWord, m.limitPrice);
@@ -400,10 +414,11 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         if (!word.isOpen()) revert PoolNotFound(netuid);
     }
 
-    /// @dev The one body of every settlement credit. Per credit only the hotkey's share pool (and
-    ///      the credited coldkey's shares) are written; the pool word, the released emission and
-    ///      the staked alpha are read and written once per batch.
-    function _creditAll(uint16 netuid, Credit[] memory credits) private {
+    /// @dev The one body of every settlement credit. Per credit only the hotkey's share-pool word
+    ///      is written (credits go to the hotkey's owner, whose shares live in it; `nominator`:
+    ///      creditStake for another coldkey, whose shares are in the mapping); the pool word, the
+    ///      released emission and the staked alpha are read and written once per batch.
+    function _creditAll(uint16 netuid, Credit[] memory credits, bool nominator) private {
         uint256 word = _openPool(netuid);
         uint32 gen = word.generation();
         uint256 total;
@@ -414,10 +429,10 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
             bytes32 key = SharePool.key(netuid, gen, c.hotkey);
             uint256 take;
             if (c.dividend) {
-                take = _sharePools.credit(key, c.coldkey, c.alpha, (c.alpha * takeOf(c.hotkey)) / _TAKE_DENOMINATOR);
+                take = _sharePools.credit(key, c.alpha, (c.alpha * takeOf(c.hotkey)) / _TAKE_DENOMINATOR);
             } else {
                 if (c.alpha == 0) revert PoolZeroAmount();
-                _sharePools.depositCredit(key, c.coldkey, c.alpha);
+                _sharePools.depositCredit(key, c.coldkey, !nominator, c.alpha);
             }
             CreditLog.write(log_, i, c.hotkey, c.coldkey, c.alpha, take, c.dividend);
             total += c.alpha;
@@ -425,6 +440,29 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         emit Credited(netuid, log_);
         _consumeReleased(netuid, total);
         _stakedAlpha[netuid] += total;
+    }
+
+    function _deposit(uint16 netuid, uint32 gen, address hotkey, address coldkey, uint256 alpha) private {
+        bool isOwner = coldkey == _ownerOf(hotkey);
+        uint256 minted = _sharePools.deposit(SharePool.key(netuid, gen, hotkey), coldkey, isOwner, alpha);
+        if (minted == 0) revert PoolZeroShares(netuid, hotkey, alpha);
+    }
+
+    function _withdraw(uint16 netuid, uint32 gen, address hotkey, address coldkey, uint256 alpha) private returns (bool) {
+        // An unknown hotkey (owner zero) has no owner shares: the caller's mapping entry, zero, is read.
+        bool isOwner = coldkey == INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        return _sharePools.withdraw(SharePool.key(netuid, gen, hotkey), coldkey, isOwner, alpha, netuid, hotkey);
+    }
+
+    function _ownerOf(address hotkey) private view returns (address owner) {
+        owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
+    }
+
+    /// @dev The (netuid, hotkey) pool's totals in the open generation (zeros when none is open).
+    function _totals(uint16 netuid, address hotkey) private view returns (SharePool.Totals memory t) {
+        uint256 word = _poolWords[netuid];
+        if (word.isOpen()) t = _sharePools.load(SharePool.key(netuid, word.generation(), hotkey));
     }
 
     function _one(Credit memory c) private pure returns (Credit[] memory credits) {

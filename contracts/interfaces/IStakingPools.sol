@@ -50,10 +50,10 @@ interface IStakingPools {
     }
 
     /// @notice A dissolved pool generation: what its stakers may claim.
-    /// @notice One settlement credit (creditBatch): `dividend` false stakes `alpha` for
-    ///         (hotkey, coldkey) with no take (creditStake); true credits it as the hotkey's
-    ///         emission (creditEmission) with `coldkey` its owner (read from the epoch snapshot;
-    ///         a hotkey's owner never changes once claimed).
+    /// @notice One settlement credit (creditBatch), always to the hotkey's owner `coldkey` (read
+    ///         from the epoch snapshot; a hotkey's owner never changes once claimed; it is logged,
+    ///         not looked up again): `dividend` false stakes `alpha` for it with no take (as
+    ///         creditStake); true credits it as the hotkey's emission (as creditEmission).
     struct Credit {
         address hotkey;
         address coldkey;
@@ -200,6 +200,9 @@ interface IStakingPools {
     /// @notice Total alpha staked to `hotkey` on `netuid` (all its nominators together).
     function hotkeyAlpha(uint16 netuid, address hotkey) external view returns (uint256);
 
+    /// @notice `hotkeyAlpha` of each of `hotkeys` (one call for an epoch snapshot).
+    function hotkeyAlphas(uint16 netuid, address[] calldata hotkeys) external view returns (uint256[] memory);
+
     // ------------------------------------------------------------------ protocol-only (additions)
 
     /// @notice Adds liquidity to several pools at once. Only Emission.
@@ -213,6 +216,11 @@ interface IStakingPools {
     ///         in one call: one pool read, one released-emission check and one staked-alpha
     ///         write for the batch (settlement's payout). Only the settlement contract.
     function creditBatch(uint16 netuid, Credit[] calldata credits) external;
+
+    /// @notice Creates the storage of `hotkey`'s share pool on netuid (empty) when it registers,
+    ///         so that the settlement crediting it rewrites a slot instead of paying for a new
+    ///         one; a no-op when it exists or no pool is open. Only NeuronRegistry.
+    function reservePosition(uint16 netuid, address hotkey) external;
 
     /// @notice Adds `alpha` drained from netuid's pending buckets to what settlement may credit.
     ///         Only Emission (from drainPending).

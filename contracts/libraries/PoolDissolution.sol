@@ -34,7 +34,8 @@ library PoolDissolution {
         self.taoHeld += stakersPot;
     }
 
-    /// @notice Burns `coldkey`'s shares of a dissolved (netuid, generation, hotkey) pool for its TAO.
+    /// @notice Burns `coldkey`'s shares of a dissolved (netuid, generation, hotkey) pool for its TAO
+    ///         (`isOwner`: the coldkey owns the hotkey, whose shares live in the pool's word).
     /// @return tao The coldkey's part of the stakers' pot, rounded down.
     function claim(
         Ledger storage self,
@@ -42,13 +43,13 @@ library PoolDissolution {
         uint16 netuid,
         uint32 generation,
         address hotkey,
-        address coldkey
+        address coldkey,
+        bool isOwner
     ) internal returns (uint256 tao) {
         IStakingPools.Dissolution memory d = self.byGeneration[netuid][generation];
         bytes32 k = SharePool.key(netuid, generation, hotkey);
-        uint256 held = pools.shares[k][coldkey];
+        (uint256 held, uint256 value) = pools.burnAll(k, coldkey, isOwner);
         if (d.stakedAlpha == 0 || held == 0) revert IStakingPools.PoolNothingToClaim(netuid, generation, hotkey, coldkey);
-        uint256 value = pools.burnAll(k, coldkey, held);
         tao = (value * d.stakersPot) / d.stakedAlpha;
         self.taoHeld -= tao;
     }

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {IStakingPools} from "../interfaces/IStakingPools.sol";
-import {INeuronRegistry} from "../interfaces/INeuronRegistry.sol";
 
 /// @notice Nominator shares of one (hotkey, netuid) stake pool (DTAO spec 3.8).
 /// @dev V = total alpha of the hotkey on the subnet, D = total shares, s_c = coldkey c's shares;
@@ -11,15 +10,31 @@ import {INeuronRegistry} from "../interfaces/INeuronRegistry.sol";
 ///      mints x * INITIAL_SHARES_PER_ALPHA, keeping 9 extra digits against later dilution);
 ///      withdrawals burn ceil(x * D / V) shares, or all of them when x is the whole value.
 ///      A withdrawer never takes more than floor(V * s_c / D) < V unless s_c = D, so V cannot reach
-///      0 while shares remain, and Σ values <= V always.
+///      0 while shares remain, and Σ values <= V always. D / V never grows (deposits and burns
+///      round against the holder, credits raise V), so D <= 1e9 * V.
+///
+///      Gas: settlement credits every paid hotkey each epoch, and every credit goes to the
+///      hotkey's owner (its miner incentive, its take, the subnet owner's cut). So the owner's
+///      shares live in the pool's one packed word with V and D, and a credit rewrites one slot,
+///      never a second per-coldkey one. The word carries a `RESERVED` bit that is set whenever it
+///      is written and by `reserve` (at registration): a settlement never pays for a new slot.
+///      Other nominators' shares are in a per-coldkey mapping.
 library SharePool {
     /// @notice Shares minted per alpha on the first deposit into an empty pool.
     uint256 internal constant INITIAL_SHARES_PER_ALPHA = 1e9;
 
-    /// @notice Totals of one (hotkey, netuid) pool, packed in one slot.
+    uint256 private constant _ALPHA_BITS = 72; // 4.7e21 rao: above any subnet's alpha supply
+    uint256 private constant _SHARES_BITS = 92; // 1e9 shares per rao of up to 4.9e18 rao
+    uint256 private constant _OWNER_BITS = 91; // the owner's part of D
+    uint256 private constant _SHARES_AT = _ALPHA_BITS;
+    uint256 private constant _OWNER_AT = _ALPHA_BITS + _SHARES_BITS;
+    uint256 private constant _RESERVED = 1 << 255;
+
+    /// @notice One (hotkey, netuid) pool's word, unpacked: V, D and the owner's shares (<= D).
     struct Totals {
-        uint128 alpha;
-        uint128 shares;
+        uint256 alpha;
+        uint256 shares;
+        uint256 ownerShares;
     }
 
     /// @notice Shares a deposit of `alpha` mints, rounded down.
@@ -43,9 +58,9 @@ library SharePool {
     // ------------------------------------------------------------------ storage
 
     /// @notice Every (hotkey, netuid, generation) share pool of the contract, keyed by `key`.
-    /// @dev Two mappings in two consecutive slots: the layout of two adjacent mapping declarations.
+    /// @dev Two mappings in two consecutive slots: the packed words, and the nominators' shares.
     struct Pools {
-        mapping(bytes32 => Totals) totals;
+        mapping(bytes32 => uint256) words;
         mapping(bytes32 => mapping(address => uint256)) shares;
     }
 
@@ -58,95 +73,122 @@ library SharePool {
         }
     }
 
-    /// @notice Adds `alpha` for `coldkey` to the (netuid, generation, hotkey) pool; a new hotkey must
-    ///         be registered in `neurons`.
-    function deposit(
-        Pools storage self,
-        uint16 netuid,
-        uint32 generation,
-        address hotkey,
-        address coldkey,
-        uint256 alpha,
-        address neurons
-    ) internal {
-        bytes32 k = key(netuid, generation, hotkey);
-        Totals memory t = self.totals[k];
-        if (t.shares == 0 && INeuronRegistry(neurons).hotkeyOwner(hotkey) == address(0)) {
-            revert IStakingPools.PoolUnknownHotkey(hotkey);
-        }
-        uint256 minted = sharesForDepositDown(t, alpha);
-        if (minted == 0) revert IStakingPools.PoolZeroShares(netuid, hotkey, alpha);
-        self.totals[k] = Totals(toUint128(t.alpha + alpha), toUint128(t.shares + minted));
-        self.shares[k][coldkey] += minted;
+    /// @notice Pool `k`'s totals.
+    function load(Pools storage self, bytes32 k) internal view returns (Totals memory t) {
+        uint256 w = self.words[k];
+        t.alpha = w & ((1 << _ALPHA_BITS) - 1);
+        t.shares = (w >> _SHARES_AT) & ((1 << _SHARES_BITS) - 1);
+        t.ownerShares = (w >> _OWNER_AT) & ((1 << _OWNER_BITS) - 1);
     }
 
-    /// @notice Removes `alpha` of `coldkey`'s value from the (netuid, generation, hotkey) pool;
-    ///         returns true when that was all of it.
-    function withdraw(Pools storage self, uint16 netuid, uint32 generation, address hotkey, address coldkey, uint256 alpha)
+    /// @notice Writes pool `k`'s totals; reverts rather than truncate a field.
+    function store(Pools storage self, bytes32 k, Totals memory t) internal {
+        if (t.alpha >> _ALPHA_BITS != 0) revert IStakingPools.PoolOverflow(t.alpha);
+        if (t.shares >> _SHARES_BITS != 0) revert IStakingPools.PoolOverflow(t.shares);
+        // ownerShares <= shares < 2^92: checked against its own, narrower width.
+        if (t.ownerShares >> _OWNER_BITS != 0) revert IStakingPools.PoolOverflow(t.ownerShares);
+        self.words[k] = _RESERVED | (t.ownerShares << _OWNER_AT) | (t.shares << _SHARES_AT) | t.alpha;
+    }
+
+    /// @notice Creates pool `k`'s slot (empty) so that its first credit rewrites a slot instead of
+    ///         creating one; a no-op when it exists.
+    function reserve(Pools storage self, bytes32 k) internal {
+        if (self.words[k] == 0) self.words[k] = _RESERVED;
+    }
+
+    /// @notice `coldkey`'s shares of pool `k` (with totals `t`); `isOwner`: it owns the hotkey.
+    function sharesOf(Pools storage self, bytes32 k, Totals memory t, address coldkey, bool isOwner)
+        internal
+        view
+        returns (uint256)
+    {
+        return isOwner ? t.ownerShares : self.shares[k][coldkey];
+    }
+
+    /// @notice Adds `alpha` for `coldkey` to pool `k`; returns the shares minted (the caller
+    ///         refuses 0: a deposit must buy something).
+    function deposit(Pools storage self, bytes32 k, address coldkey, bool isOwner, uint256 alpha)
+        internal
+        returns (uint256 minted)
+    {
+        Totals memory t = load(self, k);
+        minted = sharesForDepositDown(t, alpha);
+        _mint(self, k, t, coldkey, isOwner, minted);
+        t.alpha += alpha;
+        store(self, k, t);
+    }
+
+    /// @notice Removes `alpha` of `coldkey`'s value from pool `k`; returns true when that was all of it.
+    function withdraw(Pools storage self, bytes32 k, address coldkey, bool isOwner, uint256 alpha, uint16 netuid, address hotkey)
         internal
         returns (bool all)
     {
         if (alpha == 0) revert IStakingPools.PoolZeroAmount();
-        bytes32 k = key(netuid, generation, hotkey);
-        Totals memory t = self.totals[k];
-        uint256 held = self.shares[k][coldkey];
+        Totals memory t = load(self, k);
+        uint256 held = sharesOf(self, k, t, coldkey, isOwner);
         uint256 value = valueDown(t, held);
         if (alpha > value) revert IStakingPools.PoolInsufficientStake(netuid, hotkey, coldkey, value, alpha);
         all = alpha == value;
         uint256 burned = all ? held : sharesForWithdrawUp(t, alpha);
-        // burned <= held: ceil(alpha * D / V) <= s_c because alpha <= floor(V * s_c / D).
+        // burned <= held: ceil(alpha * D / V) <= s_c because alpha <= floor(V * s_c / D);
+        // t.alpha >= value >= alpha and t.shares >= held >= burned.
         unchecked {
-            self.shares[k][coldkey] = held - burned;
-            // t.alpha >= value >= alpha and t.shares >= held >= burned.
-            self.totals[k] = Totals(t.alpha - uint128(alpha), t.shares - uint128(burned));
+            _setShares(self, k, t, coldkey, isOwner, held - burned);
+            (t.alpha, t.shares) = (t.alpha - alpha, t.shares - burned);
         }
+        store(self, k, t);
     }
 
-    /// @notice Credits `alpha` of emission to the pool `k`: first `take` of it is staked for `owner`
-    ///         at the pre-dividend share price, then the rest raises every holder's value, the
-    ///         owner's new shares included (subtensor's order, spec 7.1). An empty pool's whole
-    ///         credit is the owner's.
-    /// @return ownerAlpha The alpha deposited for `owner`.
-    function credit(Pools storage self, bytes32 k, address owner, uint256 alpha, uint256 take)
-        internal
-        returns (uint256 ownerAlpha)
-    {
-        // One read and one write of the totals: the take's deposit and the raise in one step.
-        Totals memory t = self.totals[k];
+    /// @notice Credits `alpha` of emission to the pool `k`: first `take` of it is staked for the
+    ///         hotkey's owner at the pre-dividend share price, then the rest raises every holder's
+    ///         value, the owner's new shares included (subtensor's order, spec 7.1). An empty
+    ///         pool's whole credit is the owner's.
+    /// @return ownerAlpha The alpha deposited for the owner.
+    function credit(Pools storage self, bytes32 k, uint256 alpha, uint256 take) internal returns (uint256 ownerAlpha) {
+        // One read and one write: the take's deposit and the raise in one step.
+        Totals memory t = load(self, k);
         // Nobody to share with: the whole credit is the owner's stake.
         if (t.shares == 0) take = alpha;
-        if (take != 0) {
-            // The take buys shares at the pre-dividend price (as depositCredit would).
-            uint256 minted = sharesForDepositDown(t, take);
-            t.shares = toUint128(t.shares + minted);
-            if (minted != 0) self.shares[k][owner] += minted;
-        }
-        t.alpha = toUint128(t.alpha + alpha);
-        self.totals[k] = t;
+        // The take buys shares at the pre-dividend price (as depositCredit would).
+        if (take != 0) _mint(self, k, t, address(0), true, sharesForDepositDown(t, take));
+        t.alpha += alpha;
+        store(self, k, t);
         return take;
     }
 
     /// @notice Deposit of protocol-credited alpha: if it is too small to mint a share it raises the pool value.
-    function depositCredit(Pools storage self, bytes32 k, address coldkey, uint256 alpha) internal {
-        Totals memory t = self.totals[k];
-        uint256 minted = sharesForDepositDown(t, alpha);
-        self.totals[k] = Totals(toUint128(t.alpha + alpha), toUint128(t.shares + minted));
-        if (minted != 0) self.shares[k][coldkey] += minted;
+    function depositCredit(Pools storage self, bytes32 k, address coldkey, bool isOwner, uint256 alpha) internal {
+        Totals memory t = load(self, k);
+        _mint(self, k, t, coldkey, isOwner, sharesForDepositDown(t, alpha));
+        t.alpha += alpha;
+        store(self, k, t);
     }
 
-    /// @notice Burns all `held` shares of `coldkey` in pool `k`; returns their alpha value, rounded down.
-    function burnAll(Pools storage self, bytes32 k, address coldkey, uint256 held) internal returns (uint256 value) {
-        Totals memory t = self.totals[k];
+    /// @notice Burns all of `coldkey`'s shares in pool `k`; returns (shares, their alpha value rounded down).
+    function burnAll(Pools storage self, bytes32 k, address coldkey, bool isOwner)
+        internal
+        returns (uint256 held, uint256 value)
+    {
+        Totals memory t = load(self, k);
+        held = sharesOf(self, k, t, coldkey, isOwner);
         value = valueDown(t, held);
-        t.alpha -= uint128(value);
-        t.shares -= uint128(held);
-        self.totals[k] = t;
-        self.shares[k][coldkey] = 0;
+        _setShares(self, k, t, coldkey, isOwner, 0);
+        (t.alpha, t.shares) = (t.alpha - value, t.shares - held);
+        store(self, k, t);
     }
 
-    /// @notice `v` as a uint128 total; reverts rather than truncate.
-    function toUint128(uint256 v) internal pure returns (uint128) {
-        if (v > type(uint128).max) revert IStakingPools.PoolOverflow(v);
-        return uint128(v);
+    /// @dev Adds `minted` shares to D and to the holder (the owner's part of `t`, or the mapping).
+    function _mint(Pools storage self, bytes32 k, Totals memory t, address coldkey, bool isOwner, uint256 minted) private {
+        if (minted == 0) return;
+        t.shares += minted;
+        if (isOwner) t.ownerShares += minted;
+        else self.shares[k][coldkey] += minted;
+    }
+
+    function _setShares(Pools storage self, bytes32 k, Totals memory t, address coldkey, bool isOwner, uint256 shares)
+        private
+    {
+        if (isOwner) t.ownerShares = shares;
+        else self.shares[k][coldkey] = shares;
     }
 }

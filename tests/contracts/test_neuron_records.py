@@ -53,7 +53,7 @@ def test_record_epoch_lanes_are_independent_across_packed_words(w3, client, neur
     for _ in range(9):
         register_neuron(client, subnet, accounts[2])
     settlement = protocol_address(client, "settlement")
-    first = [(2**64 - 1 - i, 65535 - i, i, i % 2 == 0) for i in range(10)]
+    first = [(2**63 - 1 - i, 65535 - i, i, i % 2 == 0) for i in range(10)]  # 63-bit emission lanes
     send_as(client, settlement, neurons.functions.recordEpoch(subnet, w3.eth.block_number, 0, first))
     infos = neurons.functions.neurons(subnet, 0, 10).call()
     assert [tuple(i[4:8]) for i in infos] == first
@@ -82,3 +82,16 @@ def test_RevertWhen_record_epoch_out_of_range(w3, client, neurons, subnet, accou
         send_as(client, settlement, neurons.functions.recordEpoch(
             subnet, w3.eth.block_number, 0, [(1, 1, 1, True), (1, 1, 1, True)]))
     assert exc.value.name == "NeuronRegistryUidOutOfRange"
+
+
+def test_RevertWhen_record_emission_exceeds_its_lane(w3, client, neurons, subnet, accounts, send):
+    """Emission lanes are 63 bits (bit 255 of each word marks it reserved): 2^63 would spill."""
+    register_neuron(client, subnet, accounts[2])
+    settlement = protocol_address(client, "settlement")
+    with pytest.raises(ContractRevert) as exc:
+        send_as(client, settlement, neurons.functions.recordEpoch(
+            subnet, w3.eth.block_number, 0, [(0, 0, 0, False), (2**63, 1, 1, True)]))
+    assert exc.value.name == "NeuronRegistryEmissionTooLarge" and exc.value.args_decoded == (1, 2**63)
+    send_as(client, settlement, neurons.functions.recordEpoch(
+        subnet, w3.eth.block_number, 0, [(0, 0, 0, False), (2**63 - 1, 1, 1, True)]))
+    assert neurons.functions.neurons(subnet, 1, 1).call()[0][4] == 2**63 - 1

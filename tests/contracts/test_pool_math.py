@@ -24,9 +24,10 @@ FUZZ = settings(max_examples=examples(30), deadline=None, suppress_health_check=
 def kit(w3, client, send, accounts):
     kit = PoolsKit(w3, client, send, accounts)
     kit.open_subnet()
-    # A big alpha position for the unstake calls, credited without a swap; the pool holds
-    # plenty of TAO so that any reserve set below can actually be paid out.
-    kit.credit_stake(kit.netuid, kit.hotkey.address, kit.staker.address, 10**24)
+    # A big alpha position for the unstake calls (1e9 alpha: 50x a subnet's whole 21M supply, and
+    # within the share pool word's widths), credited without a swap; the pool holds plenty of TAO
+    # so that any reserve set below can actually be paid out.
+    kit.credit_stake(kit.netuid, kit.hotkey.address, kit.staker.address, 10**18)
     kit.fund_pools(200_000 * TAO)
     kit.freeze_accrual()
     return kit

@@ -382,3 +382,51 @@ def test_dissolve_pays_stakers_pro_rata_and_recycles_the_rest(kit, accounts):
 def test_RevertWhen_dissolve_not_from_registry(kit):
     _reverts("ProtocolUnauthorizedCaller", kit.call, kit.pools.functions.dissolvePool(kit.netuid), kit.owner)
     assert ZERO  # the settlement of this client is the zero address (impersonated in tests)
+
+
+# ------------------------------------------------------------------ the owner's shares (in the pool word)
+
+
+def test_owner_and_nominator_shares_are_kept_apart_through_every_path(kit, accounts):
+    """The hotkey owner's shares live in the pool's packed word, a nominator's in a mapping: stake,
+    transfer both ways, unstake and dissolution claims each touch the right one."""
+    owner, nominator, hk, n = kit.owner, kit.staker, kit.hotkey.address, kit.netuid
+    shares = lambda who: kit.pools.functions.sharesOf(who.address, hk, n).call()  # noqa: E731
+    _stake(kit, 4 * TAO, staker=owner)
+    a_owner = kit.stake_of(owner.address, hk)
+    assert shares(owner) == a_owner * 10**9 and shares(nominator) == 0  # the first deposit's rate
+    _stake(kit, 2 * TAO, staker=nominator)
+    a_nom = kit.stake_of(nominator.address, hk)
+    assert shares(nominator) == a_nom * 10**9  # no emission in between: the same rate
+    assert kit.pools.functions.totalShares(n, hk).call() == shares(owner) + shares(nominator)
+    # owner -> nominator and back: the word and the mapping trade shares, the total stays
+    fn = kit.pools.functions.transferStake
+    kit.send(fn(nominator.address, hk, n, n, a_owner // 2, 0, kit.deadline()), owner)
+    assert (shares(owner), shares(nominator)) == ((a_owner - a_owner // 2) * 10**9, (a_nom + a_owner // 2) * 10**9)
+    kit.send(fn(owner.address, hk, n, n, a_owner // 2, 0, kit.deadline()), nominator)
+    assert (shares(owner), shares(nominator)) == (a_owner * 10**9, a_nom * 10**9)
+    # the owner leaves entirely; the nominator's position is untouched
+    _unstake(kit, a_owner, staker=owner)
+    assert shares(owner) == 0 and kit.stake_of(nominator.address, hk) == a_nom
+    assert kit.pools.functions.hotkeyAlpha(n, hk).call() == a_nom
+    # back in, then the pool dissolves: each claims its own part of the pot
+    _stake(kit, 3 * TAO, staker=owner)
+    a_owner = kit.stake_of(owner.address, hk)
+    pool = kit.reserves()
+    kit.send_as(kit.client.contract("SubnetRegistry").address, kit.pools.functions.dissolvePool(n))
+    staked = a_owner + a_nom
+    pot = pool.tao * staked // (staked + pool.alpha)
+    for who, held in ((owner, a_owner), (nominator, a_nom)):
+        before = kit.balance(who.address)
+        kit.send(kit.pools.functions.claimDissolved(n, 0, hk), who)
+        assert kit.balance(who.address) == before + held * pot // staked
+        _reverts("PoolNothingToClaim", kit.send, kit.pools.functions.claimDissolved(n, 0, hk), who)
+
+
+def test_RevertWhen_a_pool_word_field_would_overflow(kit):
+    """The packed word holds V in 72 bits (4.7e21 rao, far above a subnet's 2.1e16 alpha supply):
+    beyond that a credit reverts instead of truncating."""
+    kit.credit_stake(kit.netuid, kit.hotkey.address, kit.staker.address, 2**62)  # D = 2^62 * 1e9 < 2^92
+    with pytest.raises(ContractRevert) as exc:
+        kit.credit_stake(kit.netuid, kit.hotkey.address, kit.staker.address, 2**72)
+    assert exc.value.name == "PoolOverflow"

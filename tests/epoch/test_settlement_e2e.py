@@ -100,3 +100,35 @@ def test_quorum_settled_epoch_pays_owner_miners_validators_and_nominators_to_the
     nxt = net.open()
     _, inputs3, _ = net.result(nxt)
     assert inputs3.bonds.to_dense().tolist() == out.bonds_u16.to_dense().tolist()
+
+
+def _new_slots(w3, tx_hash) -> dict[str, int]:
+    """Storage slots per contract that were zero before the transaction and are not after."""
+    diff = w3.provider.make_request("debug_traceTransaction", [
+        tx_hash.to_0x_hex(), {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}])["result"]
+    out = {}
+    for address, post in diff["post"].items():
+        pre = diff["pre"].get(address, {}).get("storage", {})
+        out[address.lower()] = sum(1 for slot in post.get("storage", {}) if int(pre.get(slot, "0x0"), 16) == 0)
+    return out
+
+
+def test_a_paying_settlement_creates_no_per_neuron_storage(net):
+    """Registration reserves what settlements rewrite (a share-pool word per hotkey, the epoch
+    record words per UID), so paying six neurons for the first time costs rewrites only: one new
+    slot at most, the subnet's released-emission dust."""
+    first = net.open()
+    r1, _, _ = net.result(first)
+    net.settle(r1, first, net.attest(r1))
+    for v in range(3):
+        net.set_weights(v, [4, 5], [100, 50 + v])
+    snap = net.open()
+    result, _, _ = net.result(snap)
+    receipt = net.settle(result, snap, net.attest(result, (0, 1)))
+    credits = net.client.events(receipt, "StakingPools", "Credited")
+    assert credits  # paid: the owner cut, two miners, the validators
+    new = _new_slots(net.w3, receipt["transactionHash"])
+    pools, neurons = (net.client.deployment.address(n).lower() for n in ("StakingPools", "NeuronRegistry"))
+    assert new.get(neurons, 0) == 0
+    assert new.get(pools, 0) <= 1
+    assert sum(new.values()) <= 1
