@@ -50,7 +50,7 @@ def test_store_lists_an_epochs_attestations_of_any_status_oldest_first(tmp_path)
     store.add("0xa2", Kind.ATTESTATION, 1, HOTKEY, 8, {})  # another epoch
     store.add("0xa3", Kind.ATTESTATION, 2, HOTKEY, 7, {})  # another subnet
     store.add("0x07", Kind.WEIGHTS, 1, HOTKEY, 7, {})  # a weights row on the same nonce
-    b, _ = store.add("0xa4", Kind.ATTESTATION, 1, "0x" + "cd" * 20, 7, {})
+    store.add("0xa4", Kind.ATTESTATION, 1, "0x" + "cd" * 20, 7, {})
     store.settle([(a.id, Status.LANDED, 12, None)])
     held = store.attestations(1, 7)
     assert [(s.digest, s.status) for s in held] == [("0xa1", Status.LANDED), ("0xa4", Status.QUEUED)]
