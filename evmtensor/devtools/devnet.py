@@ -78,6 +78,11 @@ class DevnetConfig:
         return self.data_dir / "deployment.json"
 
     @property
+    def relay_db(self) -> Path:
+        """The relay's SQLite store (``devnet snapshot`` copies it, ``devnet revert`` restores it)."""
+        return self.data_dir / "relay.sqlite"
+
+    @property
     def wallets(self) -> Path:
         return self.data_dir / "wallets"
 
@@ -148,7 +153,7 @@ def child_specs(cfg: DevnetConfig, netuid: int, *, relay_flag: bool = True) -> l
     relay = ChildSpec("relay", [py, "-m", "oracle.relay"], {
         **offline, "RELAY_RPC_URL": cfg.rpc_url, "RELAY_DEPLOYMENT": str(cfg.deployment),
         "RELAY_SUBMITTER_KEY": dev_account(RELAY_SUBMITTER).key.hex(),
-        "RELAY_DB": str(cfg.data_dir / "relay.sqlite"), "RELAY_HOST": "127.0.0.1",
+        "RELAY_DB": str(cfg.relay_db), "RELAY_HOST": "127.0.0.1",
         "RELAY_PORT": str(cfg.relay_port),
     }, cfg.relay_port)
     chain = ["--deployment", str(cfg.deployment), "--netuid", str(netuid), "--rpc-url", cfg.rpc_url]

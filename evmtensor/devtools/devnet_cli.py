@@ -1,4 +1,5 @@
-"""``evmtensor devnet``: up, status, logs, down, mine, snapshot, revert.
+"""``evmtensor devnet``: up, status, logs, down, mine, snapshot, revert (with the relay's store:
+see :mod:`.devnet_snapshot`).
 
 Every command takes ``--data-dir`` and ``--port`` (Anvil's port; the relay takes the next one,
 the validators' gateways +10.., the miners +20..), so two devnets run side by side. ``status``,
@@ -19,6 +20,8 @@ from evmtensor.cli.errors import CliGroup, CommandFailed
 from evmtensor.devtools.anvil import rpc_ready
 from evmtensor.devtools.devnet import DevnetConfig
 from evmtensor.devtools.devnet_run import up as run_up
+from evmtensor.devtools.devnet_snapshot import revert as revert_snapshot
+from evmtensor.devtools.devnet_snapshot import take as take_snapshot
 from evmtensor.devtools.devnet_view import epochs_settled
 from evmtensor.devtools.supervisor import StateFile, alive, stop_pid
 from evmtensor.errors import ConfigError
@@ -171,40 +174,29 @@ def mine(folder, port, blocks, epochs, block_time) -> None:
     click.echo(f"mined {blocks} blocks: {before} -> {w3.eth.block_number}")
 
 
-def _snapshots(folder: Path) -> tuple[Path, dict]:
-    path = folder / "snapshots.json"
-    try:
-        return path, json.loads(path.read_text())
-    except (OSError, ValueError):
-        return path, {}
-
-
 @devnet.command("snapshot")
 @_where
 @click.argument("name")
 def snapshot(folder, port, name) -> None:
-    """Remember the chain's state now as NAME (evm_snapshot; `devnet revert NAME` returns to it)."""
-    w3 = _rpc(port)
-    path, known = _snapshots(_folder(folder))
-    known[name] = {"id": w3.provider.make_request("evm_snapshot", [])["result"], "block": w3.eth.block_number}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=2))
-    click.echo(f"snapshot {name!r} at block {known[name]['block']}")
+    """Remember the chain's state now as NAME, with a copy of the relay's store (evm_snapshot;
+    `devnet revert NAME` returns to both)."""
+    entry = take_snapshot(DevnetConfig(_folder(folder), port), _rpc(port), name)
+    store = "with the relay's store" if entry["relay_db"] else "(the relay holds no store yet)"
+    click.echo(f"snapshot {name!r} at block {entry['block']} {store}")
 
 
 @devnet.command("revert")
 @_where
 @click.argument("name")
 def revert(folder, port, name) -> None:
-    """Return the chain to snapshot NAME (it and every later snapshot are used up, as in Anvil)."""
-    w3 = _rpc(port)
-    path, known = _snapshots(_folder(folder))
-    if name not in known:
-        raise CommandFailed(f"no snapshot named {name!r} (known: {', '.join(known) or 'none'})")
-    snap_id = known[name]["id"]
-    reply = w3.provider.make_request("evm_revert", [snap_id])
-    if not reply.get("result"):
-        raise ConfigError(f"the chain no longer has snapshot {name!r} (was the devnet restarted since?)")
-    later = {k: v for k, v in known.items() if int(v["id"], 16) < int(snap_id, 16)}
-    path.write_text(json.dumps(later, indent=2))
-    click.echo(f"reverted to {name!r}: block {w3.eth.block_number}")
+    """Return the chain and the relay's store to snapshot NAME (it and every later snapshot are
+    used up, as in Anvil). A running relay is stopped first; `devnet up` starts it again."""
+    folder = _folder(folder)
+    done = revert_snapshot(DevnetConfig(folder, port), _rpc(port), name)
+    store = {"restored": "the relay's store restored", "removed": "the relay's store removed (it held none then)",
+             "kept": "the relay's store kept (this snapshot has no copy of it)"}[done["store"]]
+    click.echo(f"reverted to {name!r}: block {done['block']}; {store}")
+    if done["relay_stopped"]:
+        again = "the supervisor starts it again" if StateFile(folder).supervisor_alive() else \
+            "it starts with the next `devnet up`"
+        click.echo(f"the relay was stopped; {again}")

@@ -4,7 +4,8 @@ from ``devnet down``), then stop every child in order and keep the state for the
 The steps: (the tiny model is built in the background on first use) Anvil on the data folder's
 state, the deployment (reused when live), subnet 1 with its neurons, their key files, then the
 relay, the miners and the validators as supervised children. The view refreshes every few
-seconds; a child that died is restarted and noted.
+seconds; a child that died is restarted and noted (the relay only while no ``devnet revert``
+holds it stopped).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from evmtensor.devtools.accounts import dev_account
 from evmtensor.devtools.anvil import Anvil
 from evmtensor.devtools.deploy import ensure_deployed
 from evmtensor.devtools.devnet import GENESIS_RAO, DevnetConfig, child_specs, populate, write_hotkeys
+from evmtensor.devtools.devnet_snapshot import relay_held
 from evmtensor.devtools.devnet_view import render_rich, render_text, snapshot
 from evmtensor.devtools.supervisor import Child, StateFile, process_start, stop_pid
 from evmtensor.errors import ConfigError, EvmTensorError, ToolchainError
@@ -146,12 +148,20 @@ class _Devnet:
                 if _port_open(child.spec.port):
                     self.out(f"{name}: listening on :{child.spec.port} ({time.monotonic() - t0:.1f} s)")
                     del waiting[name]
-                elif (note := child.check()) is not None:
+                elif (note := self.check(child)) is not None:
                     self.notes.append(note)
                     self.out(f"{note}; see {child.log_path}")
             time.sleep(0.2)
         if waiting:
             self.out(f"still starting after {STARTUP_TIMEOUT_S:.0f} s: {', '.join(waiting)}")
+
+    def check(self, child: Child) -> str | None:
+        """``child.check()`` (restart it if it exited), except the relay while ``devnet revert``
+        holds it stopped to restore its store (devnet_snapshot.relay_held)."""
+        if child.spec.name != "relay":
+            return child.check()
+        with relay_held(self.cfg, wait=False) as ours:
+            return child.check() if ours else None
 
     def processes(self) -> dict:
         procs = {"anvil": {"pid": self.anvil.pid, "started": process_start(self.anvil.pid) if self.anvil.pid else None,
@@ -176,7 +186,7 @@ class _Devnet:
             self.anvil.start()
             self.client.w3.provider.make_request("evm_setIntervalMining", [max(1, int(self.cfg.block_time))])
         for child in self.children:
-            if (note := child.check()) is not None:
+            if (note := self.check(child)) is not None:
                 self.notes.append(f"{time.strftime('%H:%M:%S')} {note}")
         self.write_state()
         try:

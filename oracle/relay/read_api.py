@@ -1,6 +1,9 @@
 """The relay's read API (GET, JSON): subnets, metagraphs, epochs with their results and payouts,
-Yuma explanations and pool prices, all read from the chain (``oracle.relay.reads``), never from
-the relay's own store, so that what the explorer shows is what the chain says.
+Yuma explanations and pool prices, all read from the chain (``oracle.relay.reads``), so that what
+the explorer shows is what the chain says. The one exception is labelled: an epoch's ``relay``
+section lists the attestations this relay holds for it, from its own store (see
+``reads.held_attestations``). The epoch detail has response models (its OpenAPI schema); the
+other endpoints answer plain JSON objects described by their docstrings.
 
 Errors: an unknown subnet, epoch or UID is a 404 with ``{"detail": {"error", "message"}}`` (the
 relay's refusal shape); a malformed path or query is FastAPI's 422; an unreachable chain, or logs
@@ -13,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
 from requests.exceptions import RequestException
 
 from evmtensor.chain.client import ChainClient
@@ -44,6 +48,95 @@ def _serve(fn, *args) -> Any:
                                   "args": []}) from exc
 
 
+class EpochNeuronOut(BaseModel):
+    """One UID at the epoch's snapshot; the result and payout fields only once it settled."""
+
+    uid: int
+    hotkey: str
+    coldkey: str
+    stake: int
+    registered_at: int
+    last_update: int
+    permit: bool
+    incentive: int | None = Field(None, description="u16, from the settled result")
+    dividends: int | None = Field(None, description="u16, from the settled result")
+    new_permit: bool | None = None
+    stake_credited: int | None = Field(None, description="alpha staked to it by the settlement (owner cut, incentive)")
+    emission_credited: int | None = Field(None, description="alpha credited as validator dividends")
+    take: int | None = None
+
+
+class EpochResultOut(BaseModel):
+    inputs_hash: str
+    bonds_hash: str
+    incentive: list[int]
+    dividends: list[int]
+    permits: list[bool]
+
+
+class HeldAttestationOut(BaseModel):
+    """One attestation as this relay stored it."""
+
+    id: str = Field(description="the relay's submission id (GET /v1/submissions/{id})")
+    uid: int
+    hotkey: str
+    result_digest: str = Field(description="the EIP-712 digest of the signed result (EpochSettled's resultHash)")
+    snapshot_block: int
+    counts: bool = Field(description="the UID held this hotkey and a validator's stake at this epoch's snapshot")
+    status: str = Field(description="queued | sent | landed | rejected | failed (the relay's store)")
+    received_at: float
+    updated_at: float
+    tx_hash: str | None
+    block: int | None
+    reason: str | None
+
+
+class HeldResultOut(BaseModel):
+    """One distinct result among the held attestations, and the stake that signed it."""
+
+    result_digest: str
+    inputs_hash: str
+    uids: list[int] = Field(description="the UIDs whose signatures count")
+    signed_stake: int
+    required_stake: int
+    quorum_reached: bool
+    settled: bool = Field(description="the chain settled the epoch with this result")
+
+
+class HeldOut(BaseModel):
+    """What this relay holds for the epoch: its own store's word, not the chain's."""
+
+    quorum: int = Field(description="EpochSettlement's quorum, u16 share of the validator stake")
+    validator_stake: int
+    required_stake: int
+    attestations: list[HeldAttestationOut]
+    results: list[HeldResultOut]
+
+
+class EpochDetailOut(BaseModel):
+    netuid: int
+    epoch: int
+    snapshot_block: int
+    snapshot_hash: str
+    pending_alpha: int
+    validator_stake: int
+    validator_threshold: int
+    hyperparameters: dict[str, bool | int]
+    settled: bool
+    settled_block: int | None
+    result: EpochResultOut | None
+    signers: list[int] | None
+    neurons: list[EpochNeuronOut]
+    relay: HeldOut
+    result_hash: str | None = None
+    signed_stake: int | None = None
+    owner_cut: int | None = None
+    miner_alpha: int | None = None
+    validator_alpha: int | None = None
+    burned: int | None = None
+    carried: int | None = None
+
+
 @read_router.get("/subnets")
 def get_subnets(request: Request) -> dict:
     """Every subnet: spot and moving price (TAO per alpha), emission share, pool reserves
@@ -64,11 +157,13 @@ def get_epochs(netuid: Netuid, request: Request) -> dict:
     return _serve(reads.epochs, _client(request), netuid)
 
 
-@read_router.get("/subnets/{netuid}/epochs/{epoch}")
+# Unset fields (a payout before settlement) are left out rather than sent as null, as before.
+@read_router.get("/subnets/{netuid}/epochs/{epoch}", response_model=EpochDetailOut, response_model_exclude_unset=True)
 def get_epoch(netuid: Netuid, epoch: Epoch, request: Request) -> dict:
     """One epoch: snapshot, result (inputs hash, incentive, dividends, permits) from the settling
-    transaction, its signers, and each UID's payout."""
-    return _serve(reads.epoch_detail, _client(request), netuid, epoch)
+    transaction, its signers, and each UID's payout; and, under ``relay``, the attestations this
+    relay holds for it (settled or not) with the stake each result gathered."""
+    return _serve(reads.epoch_detail, _client(request), netuid, epoch, request.app.state.relay.store)
 
 
 @read_router.get("/subnets/{netuid}/epochs/{epoch}/explain")

@@ -7,6 +7,11 @@ recompute every figure here from the same contracts, events and calldata).
   payouts from that transaction's ``Credited`` log (evmtensor.chain.credits);
 - prices: ``MetagraphViews.subnet`` at every block in which the subnet's pool or emission state
   changed (an event of StakingPools or Emission with the netuid as first topic).
+
+One exception, kept apart under ``relay`` in an epoch's detail: the attestations this relay holds
+for the epoch (its own store, settled or not) and the stake each distinct result gathered. That
+is the relay's word, not the chain's; the stake is still counted from the on-chain snapshot, the
+way EpochSettlement counts it, and each result's digest is the one the contract recovers from.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from eth_utils import to_checksum_address
 from evmtensor.chain.client import ChainClient
 from evmtensor.chain.credits import credits_in_receipt
 from evmtensor.chain.subnets import metagraph_rows, subnets
+from evmtensor.chain.typed_data import typed_digest
 from evmtensor.chain.weights import unpack_u16
-from evmtensor.units import PRICE_SCALE
+from evmtensor.units import PRICE_SCALE, U16_MAX
 from oracle.epoch import EpochSnapshot, build_epoch_inputs, parse_opened
+from oracle.relay.models import AttestationIn
+from oracle.relay.store import Store
 from oracle.yuma import YumaMode, run_epoch
 from oracle.yuma.explain import explain
 
@@ -162,8 +170,9 @@ def _field(struct, name: str, index: int):
     return struct[name] if isinstance(struct, dict) else struct[index]
 
 
-def epoch_detail(client: ChainClient, netuid: int, epoch: int) -> dict:
-    """One epoch: its snapshot, and once settled the result, the signers and each UID's payout."""
+def epoch_detail(client: ChainClient, netuid: int, epoch: int, store: Store | None = None) -> dict:
+    """One epoch: its snapshot, and once settled the result, the signers and each UID's payout;
+    with ``store``, also what the relay holds for it (``relay``, see held_attestations)."""
     _require_subnet(client, netuid)
     snap = _opened(client, netuid, epoch)
     settled = _settled_logs(client, netuid, epoch).get(epoch)
@@ -176,6 +185,8 @@ def epoch_detail(client: ChainClient, netuid: int, epoch: int) -> dict:
            "hyperparameters": {k: (bool(v) if isinstance(v, bool) else int(v)) for k, v in snap.hyperparameters.items()},
            "settled": settled is not None, "settled_block": None, "result": None, "signers": None,
            "neurons": neurons}
+    if store is not None:
+        out["relay"] = held_attestations(client, store, snap, bytes(settled["args"]["resultHash"]) if settled else None)
     if settled is None:
         return out
     out["settled_block"] = int(settled["blockNumber"])
@@ -194,6 +205,40 @@ def epoch_detail(client: ChainClient, netuid: int, epoch: int) -> dict:
             row["new_permit"] = permits[row["uid"]]
     _add_payouts(client, settled, neurons)
     return out
+
+
+def held_attestations(client: ChainClient, store: Store, snap: EpochSnapshot, settled_hash: bytes | None) -> dict:
+    """The attestations ``store`` holds for ``snap``'s epoch, oldest first, each with its store
+    status (queued, sent, landed, rejected, failed), and per distinct result digest the snapshot
+    stake that signed it against the stake the quorum requires (the contract's rounding). A
+    signature counts only if its UID held that hotkey and a validator's stake at this very
+    snapshot: one stored for another snapshot of the same epoch (a chain since reverted) is listed,
+    but counts for nothing."""
+    quorum = int(client.view("EpochSettlement", "params")["quorum"])
+    required = (snap.validator_stake * quorum + U16_MAX - 1) // U16_MAX
+    chain_id, contract = client.deployment.chain_id, to_checksum_address(client.deployment.address("EpochSettlement"))
+    rows, results = [], {}
+    for s in store.attestations(snap.netuid, snap.epoch):
+        body = AttestationIn.model_validate(s.payload)
+        digest = "0x" + typed_digest("EpochResult", chain_id, contract, body.result().message()).hex()
+        counts = (body.snapshot_block == snap.snapshot_block and body.uid < snap.n
+                  and snap.neurons[body.uid].hotkey == body.hotkey
+                  and snap.neurons[body.uid].stake >= snap.validator_threshold)
+        rows.append({"id": s.digest, "uid": body.uid, "hotkey": body.hotkey, "result_digest": digest,
+                     "snapshot_block": body.snapshot_block, "counts": counts, "status": s.status.value,
+                     "received_at": s.received_at, "updated_at": s.updated_at, "tx_hash": s.tx_hash,
+                     "block": s.block, "reason": s.reason})
+        group = results.setdefault(digest, {"result_digest": digest, "inputs_hash": "0x" + bytes(body.inputs_hash).hex(),
+                                            "uids": set(), "signed_stake": 0})
+        if counts and body.uid not in group["uids"]:
+            group["uids"].add(body.uid)
+            group["signed_stake"] += snap.neurons[body.uid].stake
+    settled = None if settled_hash is None else "0x" + settled_hash.hex()
+    summary = [{**g, "uids": sorted(g["uids"]), "required_stake": required,
+                "quorum_reached": snap.validator_stake > 0 and g["signed_stake"] >= required,
+                "settled": g["result_digest"] == settled} for g in results.values()]
+    return {"quorum": quorum, "validator_stake": snap.validator_stake, "required_stake": required,
+            "attestations": rows, "results": summary}
 
 
 def _add_payouts(client: ChainClient, log, neurons: list[dict]) -> None:

@@ -72,6 +72,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS submissions_signed_nonce ON submissions(kind, 
     WHERE kind IN ('weights', 'commit');
 CREATE INDEX IF NOT EXISTS submissions_status ON submissions(status, id);
 CREATE INDEX IF NOT EXISTS submissions_hotkey ON submissions(netuid, hotkey, id);
+-- An epoch's attestations, for the read API's epoch detail (weights rows far outnumber them).
+CREATE INDEX IF NOT EXISTS submissions_epoch ON submissions(netuid, nonce, id) WHERE kind = 'attestation';
 CREATE TABLE IF NOT EXISTS transactions (
     tx_hash TEXT PRIMARY KEY,
     account_nonce INTEGER NOT NULL,
@@ -162,6 +164,14 @@ class Store:
         with self._lock:
             return self._many("SELECT * FROM submissions WHERE netuid = ? AND hotkey = ? ORDER BY id DESC LIMIT ?",
                               (netuid, hotkey, limit))
+
+    def attestations(self, netuid: int, epoch: int, limit: int = 1000) -> list[Submission]:
+        """The attestations held for ``netuid``'s ``epoch`` (their nonce), oldest first, whatever their
+        status (the relay stores a few results per validator and epoch, so ``limit`` only bounds a
+        store filled by other means)."""
+        with self._lock:
+            return self._many("SELECT * FROM submissions WHERE kind = 'attestation' AND netuid = ? AND nonce = ?"
+                              " ORDER BY id LIMIT ?", (netuid, epoch, limit))
 
     def queued(self, kind: Kind, limit: int) -> list[Submission]:
         with self._lock:

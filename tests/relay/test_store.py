@@ -44,6 +44,19 @@ def test_store_dedupes_by_digest_and_refuses_a_second_message_on_a_nonce(tmp_pat
     assert store.counts() == {"queued": 4}
 
 
+def test_store_lists_an_epochs_attestations_of_any_status_oldest_first(tmp_path):
+    store = Store(tmp_path / "q.db")
+    a, _ = store.add("0xa1", Kind.ATTESTATION, 1, HOTKEY, 7, {"uid": 1})
+    store.add("0xa2", Kind.ATTESTATION, 1, HOTKEY, 8, {})  # another epoch
+    store.add("0xa3", Kind.ATTESTATION, 2, HOTKEY, 7, {})  # another subnet
+    store.add("0x07", Kind.WEIGHTS, 1, HOTKEY, 7, {})  # a weights row on the same nonce
+    store.add("0xa4", Kind.ATTESTATION, 1, "0x" + "cd" * 20, 7, {})
+    store.settle([(a.id, Status.LANDED, 12, None)])
+    held = store.attestations(1, 7)
+    assert [(s.digest, s.status) for s in held] == [("0xa1", Status.LANDED), ("0xa4", Status.QUEUED)]
+    assert [s.digest for s in store.attestations(1, 7, limit=1)] == ["0xa1"] and store.attestations(3, 7) == []
+
+
 @pytest.mark.parametrize("name", sorted(f"oracle.relay.{m.name}" for m in pkgutil.iter_modules(oracle.relay.__path__)
                                         if m.name != "__main__") + ["oracle.relay"])
 def test_relay_modules_have_docstrings_and_all(name):
