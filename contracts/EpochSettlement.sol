@@ -69,8 +69,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         }
         // Emission of every block so far lands (at the prices those blocks had) before the snapshot.
         IEmission(_emission).accrueCurrent();
-        (bytes memory snapshot, bytes memory neurons, uint256[] memory stakes) = _snapshot(netuid);
-        (uint256 threshold, uint256 validatorStake) = _validatorSet(stakes, hp.maxValidators);
+        (bytes memory snapshot, bytes memory neurons, uint256 threshold, uint256 validatorStake) = _snapshot(netuid, hp);
         bytes32 snapshotHash = keccak256(snapshot);
         _epochs[netuid] = EpochState(
             epoch, uint64(block.number), uint64(threshold), false, snapshotHash, uint128(validatorStake), e.bondsHash
@@ -78,16 +77,32 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         _emitOpened(netuid, epoch, snapshotHash, validatorStake, threshold, snapshot, neurons, hp);
     }
 
-    /// @dev The validator set: the top `k` stakes (ties included), each positive.
-    function _validatorSet(uint256[] memory stakes, uint256 k) private pure returns (uint256 threshold, uint256 total) {
+    /// @dev The validator set's threshold: the k-th largest stake (ties included), at least 1.
+    function _threshold(uint256[] memory stakes, uint256 k) private pure returns (uint256 threshold) {
         uint256[] memory copy = new uint256[](stakes.length);
         for (uint256 i; i < stakes.length; ++i) {
             copy[i] = stakes[i];
         }
         threshold = EpochSnapshot.kthLargest(copy, k);
         if (threshold == 0) threshold = 1; // a validator holds stake
-        for (uint256 i; i < stakes.length; ++i) {
-            if (stakes[i] >= threshold) total += stakes[i];
+    }
+
+    /// @dev Marks the voters in `snapshot` (IEpochSettlement: the validator set's members active
+    ///      at this block, or all members while none is) and returns their stake.
+    function _markVoters(bytes memory snapshot, uint256[] memory stakes, uint64[] memory rowBlocks, uint256 threshold, uint256 cutoff)
+        private
+        view
+        returns (uint256 total)
+    {
+        for (uint256 pass; pass < 2 && total == 0; ++pass) {
+            for (uint256 i; i < stakes.length; ++i) {
+                if (stakes[i] < threshold) continue;
+                // Yuma's activity (oracle/yuma/masks.py, subtensor): inactive when updated + cutoff <
+                // block. Pass 1 (no member active) takes every member.
+                if (pass == 0 && (rowBlocks[i] == 0 || rowBlocks[i] + cutoff < block.number)) continue;
+                EpochSnapshot.setVoter(snapshot, i);
+                total += stakes[i];
+            }
         }
     }
 
@@ -116,25 +131,38 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
         );
     }
 
-    /// @dev The snapshot and neurons bytes of every UID of `netuid` now, and a copy of the stakes.
-    ///      One batched read per contract (NeuronRegistry, Weights, StakingPools).
-    function _snapshot(uint16 netuid)
+    /// @dev What openEpoch reads of every UID (in memory: too many arrays for the stack).
+    struct SnapshotReads {
+        address[] hotkeys;
+        address[] coldkeys;
+        uint64[] registeredAt;
+        bool[] permits;
+        bytes32[] rowHashes;
+        uint64[] rowBlocks;
+        uint256[] stakes;
+    }
+
+    /// @dev The snapshot and neurons bytes of every UID of `netuid` now, the validator threshold and
+    ///      the voters' stake. One batched read per contract (NeuronRegistry, Weights, StakingPools).
+    function _snapshot(uint16 netuid, ISubnetRegistry.Hyperparameters memory hp)
         private
         view
-        returns (bytes memory snapshot, bytes memory neurons, uint256[] memory stakes)
+        returns (bytes memory snapshot, bytes memory neurons, uint256 threshold, uint256 voterStake)
     {
-        (address[] memory hotkeys, address[] memory coldkeys, uint64[] memory registeredAt, bool[] memory permits) =
-            INeuronRegistry(_neurons).epochNeurons(netuid);
-        uint256 n = hotkeys.length;
-        (bytes32[] memory rowHashes, uint64[] memory rowBlocks) = IWeights(_weights).latestRows(netuid, hotkeys);
-        stakes = IStakingPools(_pools).hotkeyAlphas(netuid, hotkeys);
+        SnapshotReads memory s;
+        (s.hotkeys, s.coldkeys, s.registeredAt, s.permits) = INeuronRegistry(_neurons).epochNeurons(netuid);
+        (s.rowHashes, s.rowBlocks) = IWeights(_weights).latestRows(netuid, s.hotkeys);
+        s.stakes = IStakingPools(_pools).hotkeyAlphas(netuid, s.hotkeys);
+        uint256 n = s.hotkeys.length;
         snapshot = EpochSnapshot.allocate(n, EpochSnapshot.ENTRY);
         neurons = EpochSnapshot.allocate(n, EpochSnapshot.NEURON_ENTRY);
         for (uint256 i; i < n; ++i) {
             // Alpha issuance per subnet stays below 21e15 < 2^64.
-            EpochSnapshot.writeEntry(snapshot, i, hotkeys[i], coldkeys[i], uint64(stakes[i]));
-            EpochSnapshot.writeNeuron(neurons, i, registeredAt[i], rowBlocks[i], rowHashes[i], permits[i]);
+            EpochSnapshot.writeEntry(snapshot, i, s.hotkeys[i], s.coldkeys[i], uint64(s.stakes[i]));
+            EpochSnapshot.writeNeuron(neurons, i, s.registeredAt[i], s.rowBlocks[i], s.rowHashes[i], s.permits[i]);
         }
+        threshold = _threshold(s.stakes, hp.maxValidators);
+        voterStake = _markVoters(snapshot, s.stakes, s.rowBlocks, threshold, hp.activityCutoff);
     }
 
     // ================================================================== settle
@@ -199,6 +227,7 @@ contract EpochSettlement is IEpochSettlement, ProtocolWired, ReentrancyGuard {
             address recovered = TypedData.recover(digest, attestations[i].signature);
             if (recovered != hotkey) revert SettlementInvalidSignature(uid, hotkey, recovered);
             if (stake < threshold) revert SettlementNotValidator(uid, stake, threshold);
+            if (!EpochSnapshot.voter(snapshot, uid)) revert SettlementNotVoter(uid);
             signed += stake;
         }
         uint256 total = e.validatorStake;

@@ -9,19 +9,24 @@ import {ISubnetRegistry} from "./ISubnetRegistry.sol";
 ///      epoch index at block b = (b + netuid + 1) / (tempo + 1)):
 ///      1. `openEpoch(netuid)`, callable by anyone once the epoch index has advanced past the last
 ///         opened one, accrues emission and takes the snapshot: per UID (ascending) the hotkey, its
-///         owner coldkey and its alpha stake at this block, packed 48 bytes each
-///         (hotkey 20 | coldkey 20 | stake u64 big-endian). Storage keeps only the snapshot's hash;
-///         the bytes travel in `EpochOpened` with the other epoch inputs (per UID 49 bytes:
-///         registeredAt u64 | weights row block u64 | weights row hash 32 | previous permit u8),
-///         the hyperparameters and the pending alpha. The validator set of the quorum is the top
+///         owner coldkey, its alpha stake at this block and whether it votes, packed 49 bytes each
+///         (hotkey 20 | coldkey 20 | stake u64 big-endian | voter u8). Storage keeps only the
+///         snapshot's hash; the bytes travel in `EpochOpened` with the other epoch inputs (per UID
+///         49 bytes: registeredAt u64 | weights row block u64 | weights row hash 32 | previous
+///         permit u8), the hyperparameters and the pending alpha. The validator set is the top
 ///         `maxValidators` UIDs by snapshot stake (every UID whose stake is at least the k-th
-///         largest and positive; ties all count), fixed here: `validatorStake` is their total.
+///         largest and positive; ties all count). Its voters are the members that are active:
+///         their latest weights row is at most `activityCutoff` blocks old at the snapshot (as
+///         Yuma counts activity: inactive when rowBlock + activityCutoff < snapshot block). A miner or an owner hotkey holding stake is in the set but
+///         never sets weights, so it does not vote: counting it would let idle stake stall every
+///         epoch. While no member is active (a new subnet: weights need a permit, permits need
+///         a settled epoch) every member votes. `validatorStake` is the voters' total.
 ///      2. Validators read the inputs (oracle/epoch), run Yuma, and sign the `EpochResult`
 ///         (EIP-712 type below, domain TypedData's with this contract as verifying contract).
-///      3. `settle` accepts the result when signers in the validator set hold at least
-///         `quorum / 65535` of `validatorStake` (each signer's stake is read from the snapshot the
-///         caller passes back, checked against the stored hash: never from the result). It then
-///         pays out, records the epoch in NeuronRegistry and publishes the new bonds.
+///      3. `settle` accepts the result when voters hold at least `quorum / 65535` of
+///         `validatorStake` (each signer's stake and vote are read from the snapshot the caller
+///         passes back, checked against the stored hash: never from the result). It then pays
+///         out, records the epoch in NeuronRegistry and publishes the new bonds.
 ///      Opening a new epoch abandons an unsettled one: its emission stays pending in Emission and
 ///      is paid by the next settled epoch (nothing is drained before a settlement).
 ///
@@ -48,7 +53,7 @@ import {ISubnetRegistry} from "./ISubnetRegistry.sol";
 ///      the bonds bytes (per UID row: count u16, then count × (uid u16 | value u16), big-endian).
 interface IEpochSettlement {
     /// @notice Constructor parameters (profile JSON `EpochSettlement.json`).
-    /// @param quorum share of the validator set's stake that must sign, u16 fraction of 65535;
+    /// @param quorum share of the voters' stake that must sign, u16 fraction of 65535;
     ///        strictly above one half (default 43690 = 2/3).
     struct EpochSettlementParams {
         uint16 quorum;
@@ -138,6 +143,9 @@ interface IEpochSettlement {
     error SettlementInvalidSignature(uint16 uid, address hotkey, address recovered);
     /// @notice `uid` held `stake` at the snapshot, below the validator set's threshold `threshold`.
     error SettlementNotValidator(uint16 uid, uint256 stake, uint256 threshold);
+    /// @notice `uid` is in the validator set but did not vote in the snapshot (no weights within
+    ///         the activity cutoff).
+    error SettlementNotVoter(uint16 uid);
     /// @notice Signers hold `signedStake`, below the `requiredStake` of the quorum (of `validatorStake`).
     error SettlementQuorumNotReached(uint256 signedStake, uint256 requiredStake, uint256 validatorStake);
     /// @notice `netuid` was re-registered at `registeredAt`, after the epoch's snapshot `snapshotBlock`.

@@ -7,8 +7,8 @@ import {TypedData} from "./TypedData.sol";
 /// @notice Byte layouts of an epoch's snapshot and result (IEpochSettlement), the validator-set
 ///         threshold, and the result's EIP-712 digest.
 library EpochSnapshot {
-    /// @notice Bytes per UID in the snapshot: hotkey 20 | coldkey 20 | stake u64.
-    uint256 internal constant ENTRY = 48;
+    /// @notice Bytes per UID in the snapshot: hotkey 20 | coldkey 20 | stake u64 | voter u8.
+    uint256 internal constant ENTRY = 49;
     /// @notice Bytes per UID in the neurons bytes: registeredAt u64 | row block u64 | row hash 32 | permit u8.
     uint256 internal constant NEURON_ENTRY = 49;
 
@@ -28,10 +28,17 @@ library EpochSnapshot {
     /// @notice Writes UID `i`'s snapshot entry into `out` (from `allocate(n, ENTRY)`), in UID order.
     function writeEntry(bytes memory out, uint256 i, address hotkey, address coldkey, uint64 stake) internal pure {
         assembly ("memory-safe") {
-            let p := add(add(out, 32), mul(i, 48))
+            let p := add(add(out, 32), mul(i, 49))
             mstore(p, shl(96, hotkey))
             mstore(add(p, 20), shl(96, coldkey))
-            mstore(add(p, 40), shl(192, stake))
+            mstore(add(p, 40), shl(192, stake)) // the voter byte after it: zero until `setVoter`
+        }
+    }
+
+    /// @notice Marks UID `i` of `out` (entries written) as a voter.
+    function setVoter(bytes memory out, uint256 i) internal pure {
+        assembly ("memory-safe") {
+            mstore8(add(add(add(out, 32), mul(i, 49)), 48), 1)
         }
     }
 
@@ -52,10 +59,17 @@ library EpochSnapshot {
     /// @notice UID `i`'s (hotkey, coldkey, stake) from snapshot calldata.
     function entry(bytes calldata snapshot, uint256 i) internal pure returns (address hotkey, address coldkey, uint256 stake) {
         assembly ("memory-safe") {
-            let p := add(snapshot.offset, mul(i, 48))
+            let p := add(snapshot.offset, mul(i, 49))
             hotkey := shr(96, calldataload(p))
             coldkey := shr(96, calldataload(add(p, 20)))
             stake := shr(192, calldataload(add(p, 40)))
+        }
+    }
+
+    /// @notice Whether UID `i` votes, from snapshot calldata.
+    function voter(bytes calldata snapshot, uint256 i) internal pure returns (bool v) {
+        assembly ("memory-safe") {
+            v := iszero(iszero(byte(0, calldataload(add(add(snapshot.offset, mul(i, 49)), 48)))))
         }
     }
 

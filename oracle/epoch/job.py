@@ -60,8 +60,8 @@ class EpochJob:
         if snap.epoch == self.signed_epoch or state["settled"]:
             return None
         me = next((m for m in snap.neurons if m.hotkey == self.hotkey.address), None)
-        if me is None or me.stake < snap.validator_threshold:
-            return None  # not in this epoch's validator set
+        if me is None or not me.voter:
+            return None  # not a voter of this epoch: outside the validator set, or inactive
         result, _, _ = compute_result(self.client, snap)
         att = sign_result(self.client, self.hotkey, me.uid, result)
         self.post(result, snap, att)

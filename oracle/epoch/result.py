@@ -106,13 +106,12 @@ def settle(client: ChainClient, result: SettlementResult, snap: EpochSnapshot,
 
 
 def signed_stake(snap: EpochSnapshot, uids) -> int:
-    """The snapshot stake of the distinct ``uids`` that count as validators (stake at or above
-    the epoch's validator threshold), as EpochSettlement counts it."""
-    return sum(snap.neurons[u].stake for u in set(uids)
-               if u < snap.n and snap.neurons[u].stake >= snap.validator_threshold)
+    """The snapshot stake of the distinct ``uids`` that vote (in the validator set and active at
+    the snapshot, the voter flag EpochSettlement wrote), as EpochSettlement counts it."""
+    return sum(snap.neurons[u].stake for u in set(uids) if u < snap.n and snap.neurons[u].voter)
 
 
 def quorum_reached(snap: EpochSnapshot, uids, quorum: int) -> bool:
-    """Whether attestations of ``uids`` hold ``quorum``/65535 of the snapshot's validator stake
+    """Whether attestations of ``uids`` hold ``quorum``/65535 of the snapshot's voter stake
     (``EpochSettlement.params().quorum``); never with no validator stake at all."""
     return bool(snap.validator_stake) and signed_stake(snap, uids) * 65535 >= snap.validator_stake * quorum

@@ -1,7 +1,8 @@
 """An epoch's snapshot as EpochSettlement published it (``EpochOpened``), decoded.
 
 Byte layouts (contracts/interfaces/IEpochSettlement.sol): the snapshot holds per UID
-``hotkey 20 | coldkey 20 | stake u64``; the neurons bytes ``registeredAt u64 | weights row block
+``hotkey 20 | coldkey 20 | stake u64 | voter u8`` (a voter: in the validator set and active, so
+its attestation counts toward the quorum); the neurons bytes ``registeredAt u64 | weights row block
 u64 | weights row hash 32 | previous permit u8``. Everything here is read from the contract's own
 event, so a relay cannot feed a validator different inputs.
 """
@@ -16,7 +17,7 @@ from evmtensor.chain.client import ChainClient
 
 __all__ = ["EpochSnapshot", "NeuronAtSnapshot", "find_opened", "parse_opened"]
 
-_ENTRY = 48
+_ENTRY = 49
 _NEURON = 49
 
 
@@ -32,6 +33,7 @@ class NeuronAtSnapshot:
     row_block: int
     row_hash: bytes
     permit: bool
+    voter: bool  # its attestation counts toward the quorum (IEpochSettlement)
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def parse_opened(event) -> EpochSnapshot:
         s, m = snap[uid * _ENTRY:(uid + 1) * _ENTRY], raw[uid * _NEURON:(uid + 1) * _NEURON]
         neurons.append(NeuronAtSnapshot(
             uid, to_checksum_address(s[:20]), to_checksum_address(s[20:40]), int.from_bytes(s[40:48], "big"),
-            int.from_bytes(m[:8], "big"), int.from_bytes(m[8:16], "big"), m[16:48], bool(m[48]),
+            int.from_bytes(m[:8], "big"), int.from_bytes(m[8:16], "big"), m[16:48], bool(m[48]), bool(s[48]),
         ))
     hp = a["hyperparameters"]
     return EpochSnapshot(

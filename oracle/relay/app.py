@@ -199,6 +199,10 @@ def _check_attestation(relay: Relay, body: AttestationIn) -> None:
     if stake < snap.validator_threshold:
         raise RelayRefused(403, "SettlementNotValidator", f"uid {body.uid} holds {stake} < the validator threshold",
                            (body.uid, stake, snap.validator_threshold))
+    if not snap.neurons[body.uid].voter:
+        raise RelayRefused(403, "SettlementNotVoter",
+                           f"uid {body.uid} did not vote in epoch {body.epoch}: no weights within the activity cutoff",
+                           (body.uid,))
 
 
 @router.post("/attestations", status_code=202, response_model=SubmissionOut, responses={200: {"model": SubmissionOut}})

@@ -82,7 +82,7 @@ class HeldAttestationOut(BaseModel):
     hotkey: str
     result_digest: str = Field(description="the EIP-712 digest of the signed result (EpochSettled's resultHash)")
     snapshot_block: int
-    counts: bool = Field(description="the UID held this hotkey and a validator's stake at this epoch's snapshot")
+    counts: bool = Field(description="the UID held this hotkey at this epoch's snapshot and voted (in the validator set and active)")
     status: str = Field(description="queued | sent | landed | rejected | failed (the relay's store)")
     received_at: float
     updated_at: float

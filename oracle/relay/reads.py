@@ -211,7 +211,7 @@ def held_attestations(client: ChainClient, store: Store, snap: EpochSnapshot, se
     """The attestations ``store`` holds for ``snap``'s epoch, oldest first, each with its store
     status (queued, sent, landed, rejected, failed), and per distinct result digest the snapshot
     stake that signed it against the stake the quorum requires (the contract's rounding). A
-    signature counts only if its UID held that hotkey and a validator's stake at this very
+    signature counts only if its UID held that hotkey and voted (validator set, active) at this very
     snapshot: one stored for another snapshot of the same epoch (a chain since reverted) is listed,
     but counts for nothing."""
     quorum = int(client.view("EpochSettlement", "params")["quorum"])
@@ -223,7 +223,7 @@ def held_attestations(client: ChainClient, store: Store, snap: EpochSnapshot, se
         digest = "0x" + typed_digest("EpochResult", chain_id, contract, body.result().message()).hex()
         counts = (body.snapshot_block == snap.snapshot_block and body.uid < snap.n
                   and snap.neurons[body.uid].hotkey == body.hotkey
-                  and snap.neurons[body.uid].stake >= snap.validator_threshold)
+                  and snap.neurons[body.uid].voter)
         rows.append({"id": s.digest, "uid": body.uid, "hotkey": body.hotkey, "result_digest": digest,
                      "snapshot_block": body.snapshot_block, "counts": counts, "status": s.status.value,
                      "received_at": s.received_at, "updated_at": s.updated_at, "tx_hash": s.tx_hash,

@@ -11,6 +11,7 @@ from eth_utils import keccak
 from chain_asserts import ANY, expect_revert
 from contracts.core_helpers import deploy_with
 from epoch_net import EpochNet
+from evmtensor.chain.actions import set_hyperparameters
 from evmtensor.chain.weights import pack_u16
 from oracle.epoch import open_epoch, sign_result
 
@@ -64,7 +65,7 @@ def test_RevertWhen_settlement_replayed(opened):
 def test_RevertWhen_submitter_inflates_a_signer_stake(opened):
     net, snap, result = opened
     forged = bytearray(snap.snapshot)
-    forged[1 * 48 + 40:1 * 48 + 48] = (10**18).to_bytes(8, "big")  # validator 1 "holds" everything
+    forged[1 * 49 + 40:1 * 49 + 48] = (10**18).to_bytes(8, "big")  # validator 1 "holds" everything
     fake = dataclasses.replace(snap, snapshot=bytes(forged))
     with expect_revert("SettlementSnapshotMismatch", snap.snapshot_hash, keccak(bytes(forged))):
         net.settle(result, fake, net.attest(result, (0,)))
@@ -150,3 +151,74 @@ def test_result_message_matches_the_contract_digest(opened):
     digest = typed_digest("EpochResult", net.client.deployment.chain_id, net.settlement.address, result.message())
     assert bytes(net.settlement.functions.resultDigest(result.as_tuple()).call()) == digest
     assert result.message()["incentive"] == pack_u16(result.incentive)
+
+
+# ------------------------------------------------------------------ who votes
+
+
+def _settle_bootstrap(net):
+    """The first epoch: nobody could set weights yet (no permits), so every member votes."""
+    snap = net.open()
+    assert [m.voter for m in snap.neurons] == [False, True, True, True, False, False]
+    assert snap.validator_stake == sum(m.stake for m in snap.neurons if m.voter)
+    result, _, _ = net.result(snap)
+    net.settle(result, snap, net.attest(result, (0, 1)))
+
+
+def _blocks_to_next_open(net) -> int:
+    """The block the next openEpoch lands in (with room for a few transactions before it)."""
+    state = net.client.view("EpochSettlement", "epochState", net.netuid)
+    t = net.tempo() + 1
+    first = (state["epoch"] + 1) * t - net.netuid - 1
+    while first - net.w3.eth.block_number < 6:
+        first += t
+    return first
+
+
+def _open_at(net, block):
+    net.mine(block - (net.w3.eth.block_number + 1))
+    snap = open_epoch(net.client, net.netuid, net.relay)
+    assert snap.snapshot_block == block
+    return snap
+
+
+def test_an_idle_member_of_the_validator_set_neither_votes_nor_stalls_the_quorum(net):
+    """Validator 3 (UID 3) stakes but never sets weights, like a miner or owner hotkey that was
+    paid stake: it is in the validator set, yet the quorum is two thirds of the active stake
+    only, so UIDs 1 and 2 settle without it, and its own attestation is refused."""
+    _settle_bootstrap(net)
+    net.set_weights(0, [4, 5], [100, 50])
+    net.set_weights(1, [4, 5], [10, 100])
+    snap = net.open()
+    stakes = _stakes(snap)
+    assert [m.voter for m in snap.neurons] == [False, True, True, False, False, False]
+    assert snap.neurons[3].stake >= snap.validator_threshold  # a member, just idle
+    assert snap.validator_stake == stakes[1] + stakes[2]
+    result, _, _ = net.result(snap)
+    idle = sign_result(net.client, net.validators[2], 3, result)
+    with expect_revert("SettlementNotVoter", 3):
+        net.settle(result, snap, [*net.attest(result, (0, 1)), idle])
+    required = -(-(stakes[1] + stakes[2]) * 43690 // 65535)
+    with expect_revert("SettlementQuorumNotReached", stakes[2], required, stakes[1] + stakes[2]):
+        net.settle(result, snap, net.attest(result, (1,)))
+    net.settle(result, snap, net.attest(result, (0, 1)))
+
+
+def test_activity_is_counted_as_yuma_counts_it_at_the_snapshot_block(net):
+    """Active when rowBlock + activityCutoff >= snapshot block: a row exactly the cutoff old votes,
+    one a block older does not."""
+    _settle_bootstrap(net)
+    opens_at = _blocks_to_next_open(net)
+    net.set_weights(1, [4, 5], [10, 100])  # UID 2, one block before UID 1
+    net.set_weights(0, [4, 5], [100, 50])
+    row_block = net.w3.eth.block_number
+    hp = net.client.view("SubnetRegistry", "hyperparameters", net.netuid)
+    set_hyperparameters(net.client, net.owner, net.netuid, {**hp, "activityCutoff": opens_at - row_block})
+    snap = _open_at(net, opens_at)
+    assert (snap.neurons[1].row_block, snap.neurons[2].row_block) == (row_block, row_block - 1)
+    assert [m.voter for m in snap.neurons] == [False, True, False, False, False, False]
+    assert snap.validator_stake == snap.neurons[1].stake
+    result, _, _ = net.result(snap)
+    with expect_revert("SettlementNotVoter", 2):
+        net.settle(result, snap, net.attest(result, (0, 1)))
+    net.settle(result, snap, net.attest(result, (0,)))  # the one voter holds the whole quorum
