@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from eth_utils import is_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from evmtensor.chain.weights import CommitMessage, Reveal, SignedCommit, SignedWeights, WeightsRow
 from oracle.epoch.result import Attestation, SettlementResult
@@ -38,11 +38,14 @@ def _hex_bytes(length: int | None):
     return check
 
 
+#: Hex in, bytes inside, hex out again (so that model_dump is JSON as it came, with no warning).
+_AS_HEX = PlainSerializer(lambda b: "0x" + b.hex(), return_type=str)
+
 Address = Annotated[str, Field(max_length=42), AfterValidator(_address)]
-Signature = Annotated[str, Field(max_length=140), AfterValidator(_hex_bytes(65))]
-Bytes32 = Annotated[str, Field(max_length=66), AfterValidator(_hex_bytes(32))]
+Signature = Annotated[str, Field(max_length=140), AfterValidator(_hex_bytes(65)), _AS_HEX]
+Bytes32 = Annotated[str, Field(max_length=66), AfterValidator(_hex_bytes(32)), _AS_HEX]
 #: A result's bonds bytes: per UID a u16 count then 4 bytes per entry (bounded by the body limit).
-BondsBytes = Annotated[str, Field(max_length=2 + 2 * 4096 * 2 * 64), AfterValidator(_hex_bytes(None))]
+BondsBytes = Annotated[str, Field(max_length=2 + 2 * 4096 * 2 * 64), AfterValidator(_hex_bytes(None)), _AS_HEX]
 
 
 class _In(BaseModel):
