@@ -7,9 +7,10 @@ bitsandbytes; on CPU float32. Inference runs in ``eval()`` under ``torch.inferen
 seeded generator; decoding is greedy when the temperature is 0 (the loop is `miner.decode`).
 
 The decode runs on all cores but one (`default_threads`): the event loop that receives, verifies
-and answers requests needs a core of its own, and torch's OpenMP threads stall at every operator
-when one of them loses its core (on 2 busy cores, 2 threads ran a batch of 8 at 2-5 tokens/s
-against 30-55 on one thread; `bench/bench_miner.py`, ``--threads``).
+and answers requests needs a core of its own, and torch's OpenMP threads wait for each other at
+every operator, so one that loses its core stalls the rest. On 2 shared cores (load average 3-5)
+`bench/bench_miner.py` served 8 concurrent requests at 41-45 tokens/s on one thread against
+20-33 on two; at load 6-11 a batch of 8 ran at a median 30 tokens/s on one thread, 2.6 on two.
 
 A backend is not thread-safe: the batcher calls it from one worker thread.
 """
