@@ -191,7 +191,7 @@ def build_model_miner(signer: Signer, registry: Registry, data_dir: Path,
     """The miner ``python -m miner --model ...`` runs: the settings' model (SmolLM2 by default;
     a GGUF's float copy kept under ``data_dir/models``), batched, optionally with embeddings."""
     backend = TransformersBackend(settings.model, cache_dir=data_dir / "models",
-                                  device=settings.device)
+                                  device=settings.device, threads=settings.threads)
     embedder = MiniLMEmbedder() if settings.embeddings else None
     return MinerService(signer, registry, backend, data_dir=data_dir, embedder=embedder,
                         max_batch=settings.max_batch, max_wait_s=settings.max_wait_ms / 1000,

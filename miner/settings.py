@@ -24,6 +24,7 @@ class MinerSettings(ServiceSettings):
     max_wait_ms: float = Field(default=10.0, ge=0)
     embeddings: bool = False  # also serve the embedding task with all-MiniLM-L6-v2
     device: str | None = None  # "cuda" or "cpu"; None: cuda when available
+    threads: int | None = Field(default=None, ge=1, le=1024)  # torch threads; None: cores less one
     # answer only callers holding a validator permit (bittensor's force_validator_permit); off by
     # default as there: before the first settled epoch nobody holds a permit yet
     validators_only: bool = False

@@ -33,3 +33,8 @@ def test_settings_read_the_environment():
     assert MinerSettings.from_env({"MINER_MAX_BATCH": "16"}, device="cpu").max_batch == 16
     with pytest.raises(ConfigError, match="MINER_MAX_BATCH"):
         MinerSettings.from_env({"MINER_MAX_BATCH": "0"})
+    m = MinerSettings.from_env({"MINER_THREADS": "3", "MINER_VALIDATORS_ONLY": "true"})
+    assert (m.threads, m.validators_only) == (3, True)
+    assert MinerSettings.from_env({}).threads is None  # the backend's default: cores less one
+    with pytest.raises(ConfigError, match="MINER_THREADS"):
+        MinerSettings.from_env({"MINER_THREADS": "0"})
