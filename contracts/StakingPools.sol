@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ProtocolWired, ProtocolAddresses} from "./ProtocolWired.sol";
+import {ProtocolAddresses} from "./ProtocolWired.sol";
+import {StakingPoolsState} from "./StakingPoolsState.sol";
+import {StakingPoolsViews} from "./StakingPoolsViews.sol";
 import {ReentrancyGuard} from "./libraries/ReentrancyGuard.sol";
 import {PoolMath} from "./libraries/PoolMath.sol";
 import {SharePool} from "./libraries/SharePool.sol";
@@ -24,54 +26,15 @@ import {ISubnetRegistry} from "./interfaces/ISubnetRegistry.sol";
 ///      so a dissolved pool can be split between stakers and its own reserve (spec 4.5).
 ///      Every pool-moving entry point runs `accrued` before taking the lock: Emission's accrual
 ///      re-enters through `injectBatch`, and must see the reserves as the blocks before had them.
-contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
+contract StakingPools is StakingPoolsViews, ReentrancyGuard {
     using PackedPool for uint256;
     using SharePool for SharePool.Pools;
     using PoolDissolution for PoolDissolution.Ledger;
     using HotkeyTake for mapping(address => HotkeyTake.State);
 
     uint256 private constant _TAKE_DENOMINATOR = 65535;
-    uint256 private constant _MAX96 = (1 << 96) - 1;
 
-    uint256 private immutable _minStake;
-    uint256 private immutable _feeRate;
-    uint16 private immutable _minTake;
-    uint16 private immutable _maxTake;
-    uint16 private immutable _defaultTake;
-    uint256 private immutable _takeRateLimit;
-    uint256 private immutable _minReserve;
-    address private immutable _feeRecipient;
-
-    /// @dev netuid => packed {tao, alpha, generation, open} (PackedPool): the only slot a swap rewrites.
-    mapping(uint16 => uint256) private _poolWords;
-    /// @dev netuid => alpha held by stakers of the current generation (Σ hotkey totals).
-    mapping(uint16 => uint256) private _stakedAlpha;
-    /// @dev SharePool.key(netuid, generation, hotkey) => the pool's packed word (V, D, the owner's
-    ///      shares) and => coldkey => the other nominators' shares (SharePool).
-    SharePool.Pools private _sharePools;
-    /// @dev netuid => generation => what its stakers may claim, and the TAO set aside for dissolved
-    ///      generations and not yet claimed; two slots, as the mapping and word it replaced.
-    PoolDissolution.Ledger private _dissolved;
-
-    /// @dev hotkey => its take (HotkeyTake: one slot).
-    mapping(address => HotkeyTake.State) private _takes;
-    /// @dev netuid => alpha Emission released (drained) and settlement has not credited yet.
-    mapping(uint16 => uint256) private _released;
-
-    constructor(ProtocolAddresses memory protocol, StakingPoolsParams memory p) ProtocolWired(protocol) {
-        if (p.minTake > p.maxTake) revert PoolInvalidParam("minTake", p.minTake);
-        if (p.defaultTake < p.minTake || p.defaultTake > p.maxTake) revert PoolInvalidParam("defaultTake", p.defaultTake);
-        if (p.feeRate >= 65535) revert PoolInvalidParam("feeRate", p.feeRate);
-        if (p.feeRecipient == address(0)) revert PoolInvalidParam("feeRecipient", 0);
-        _minStake = p.minStake;
-        _feeRate = p.feeRate;
-        _minTake = p.minTake;
-        _maxTake = p.maxTake;
-        _defaultTake = p.defaultTake;
-        _takeRateLimit = p.takeRateLimit;
-        _minReserve = p.minReserve;
-        _feeRecipient = p.feeRecipient;
-    }
+    constructor(ProtocolAddresses memory protocol, StakingPoolsParams memory p) StakingPoolsState(protocol, p) {}
 
     /// @dev Brings emission up to this block before the pool moves (outside the lock: see above).
     modifier accrued() {
@@ -253,104 +216,6 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         if (tao != 0) _send(msg.sender, tao);
     }
 
-    // ================================================================== views
-
-    /// @inheritdoc IStakingPools
-    function spotPrice(uint16 netuid) external view returns (uint256) {
-        uint256 word = _poolWords[netuid];
-        return PoolMath.priceDown(word.tao(), word.alpha());
-    }
-
-    /// @inheritdoc IStakingPools
-    function reserves(uint16 netuid) external view returns (uint256 taoIn, uint256 alphaIn) {
-        uint256 word = _poolWords[netuid];
-        return (word.tao(), word.alpha());
-    }
-
-    /// @inheritdoc IStakingPools
-    function reservesBatch(uint16[] calldata netuids)
-        external
-        view
-        returns (uint256[] memory taoIn, uint256[] memory alphaIn)
-    {
-        taoIn = new uint256[](netuids.length);
-        alphaIn = new uint256[](netuids.length);
-        for (uint256 i; i < netuids.length; ++i) {
-            uint256 word = _poolWords[netuids[i]];
-            (taoIn[i], alphaIn[i]) = (word.tao(), word.alpha());
-        }
-    }
-
-    /// @inheritdoc IStakingPools
-    function hotkeyAlpha(uint16 netuid, address hotkey) external view returns (uint256) {
-        return _totals(netuid, hotkey).alpha;
-    }
-
-    /// @inheritdoc IStakingPools
-    function hotkeyAlphas(uint16 netuid, address[] calldata hotkeys) external view returns (uint256[] memory alphas) {
-        alphas = new uint256[](hotkeys.length);
-        uint256 word = _poolWords[netuid];
-        if (!word.isOpen()) return alphas;
-        uint32 gen = word.generation();
-        for (uint256 i; i < hotkeys.length; ++i) {
-            alphas[i] = _sharePools.load(SharePool.key(netuid, gen, hotkeys[i])).alpha;
-        }
-    }
-
-    /// @inheritdoc IStakingPools
-    function stakeOf(address coldkey, address hotkey, uint16 netuid) external view returns (uint256) {
-        return SharePool.valueDown(_totals(netuid, hotkey), sharesOf(coldkey, hotkey, netuid));
-    }
-
-    /// @inheritdoc IStakingPools
-    function sharesOf(address coldkey, address hotkey, uint16 netuid) public view returns (uint256) {
-        uint256 word = _poolWords[netuid];
-        if (!word.isOpen()) return 0;
-        bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
-        address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        bool isOwner = owner != address(0) && coldkey == owner;
-        return _sharePools.sharesOf(key, _sharePools.load(key), coldkey, isOwner);
-    }
-
-    /// @inheritdoc IStakingPools
-    function totalShares(uint16 netuid, address hotkey) external view returns (uint256) {
-        return _totals(netuid, hotkey).shares;
-    }
-
-    /// @inheritdoc IStakingPools
-    function poolInfo(uint16 netuid) external view returns (uint256 stakedAlpha, uint32 generation, bool exists) {
-        uint256 word = _poolWords[netuid];
-        return (_stakedAlpha[netuid], word.generation(), word.isOpen());
-    }
-
-    /// @inheritdoc IStakingPools
-    function takeOf(address hotkey) public view returns (uint16) {
-        return _takes.current(hotkey, _defaultTake);
-    }
-
-    /// @inheritdoc IStakingPools
-    function dissolution(uint16 netuid, uint32 generation) external view returns (Dissolution memory) {
-        return _dissolved.byGeneration[netuid][generation];
-    }
-
-    /// @inheritdoc IStakingPools
-    function dissolvedTaoHeld() external view returns (uint256) {
-        return _dissolved.taoHeld;
-    }
-
-    /// @inheritdoc IStakingPools
-    function params() external view returns (StakingPoolsParams memory) {
-        return StakingPoolsParams(
-            uint64(_minStake), uint16(_feeRate), _minTake, _maxTake, _defaultTake, uint64(_takeRateLimit),
-            uint64(_minReserve), _feeRecipient
-        );
-    }
-
-    /// @inheritdoc IStakingPools
-    function releasedEmission(uint16 netuid) external view returns (uint256) {
-        return _released[netuid];
-    }
-
     // ================================================================== internals
 
     struct Move {
@@ -409,11 +274,6 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         emit LiquidityInjected(netuid, taoIn, alphaIn);
     }
 
-    function _openPool(uint16 netuid) private view returns (uint256 word) {
-        word = _poolWords[netuid];
-        if (!word.isOpen()) revert PoolNotFound(netuid);
-    }
-
     /// @dev The one body of every settlement credit. Per credit only the hotkey's share-pool word
     ///      is written (credits go to the hotkey's owner, whose shares live in it; `nominator`:
     ///      creditStake for another coldkey, whose shares are in the mapping); the pool word, the
@@ -442,29 +302,6 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         _stakedAlpha[netuid] += total;
     }
 
-    function _deposit(uint16 netuid, uint32 gen, address hotkey, address coldkey, uint256 alpha) private {
-        bool isOwner = coldkey == _ownerOf(hotkey);
-        uint256 minted = _sharePools.deposit(SharePool.key(netuid, gen, hotkey), coldkey, isOwner, alpha);
-        if (minted == 0) revert PoolZeroShares(netuid, hotkey, alpha);
-    }
-
-    function _withdraw(uint16 netuid, uint32 gen, address hotkey, address coldkey, uint256 alpha) private returns (bool) {
-        // An unknown hotkey (owner zero) has no owner shares: the caller's mapping entry, zero, is read.
-        bool isOwner = coldkey == INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        return _sharePools.withdraw(SharePool.key(netuid, gen, hotkey), coldkey, isOwner, alpha, netuid, hotkey);
-    }
-
-    function _ownerOf(address hotkey) private view returns (address owner) {
-        owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
-    }
-
-    /// @dev The (netuid, hotkey) pool's totals in the open generation (zeros when none is open).
-    function _totals(uint16 netuid, address hotkey) private view returns (SharePool.Totals memory t) {
-        uint256 word = _poolWords[netuid];
-        if (word.isOpen()) t = _sharePools.load(SharePool.key(netuid, word.generation(), hotkey));
-    }
-
     function _one(Credit memory c) private pure returns (Credit[] memory credits) {
         credits = new Credit[](1);
         credits[0] = c;
@@ -478,12 +315,4 @@ contract StakingPools is IStakingPools, ProtocolWired, ReentrancyGuard {
         unchecked { _released[netuid] = released - alpha; }
     }
 
-    /// @dev A checked token transfer: a `false` return reverts.
-    function _send(address to, uint256 amount) private {
-        if (!ITaoToken(_tao).transfer(to, amount)) revert PoolTransferFailed(to, amount);
-    }
-
-    function _checkDeadline(uint256 deadline) private view {
-        if (block.timestamp > deadline) revert PoolDeadlineExpired(deadline, block.timestamp);
-    }
 }
