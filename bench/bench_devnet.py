@@ -31,8 +31,20 @@ from evmtensor.devtools.devnet_view import epochs_settled, settlements  # noqa: 
 TARGET_S, AIM_S = 60.0, 20.0
 
 
-def _devnet(*args: str) -> list[str]:
+def devnet_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "evmtensor", "devnet", *args]
+
+
+def start_devnet(where: list[str], log: Path) -> subprocess.Popen:
+    """`devnet up --profile fast --model tiny` at ``where`` (data dir and port flags), logging to ``log``."""
+    with open(log, "w") as out:
+        return subprocess.Popen(devnet_command("up", "--profile", "fast", "--model", "tiny", "--plain", *where),
+                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+
+
+def check_running(up: subprocess.Popen, log: Path) -> None:
+    if up.poll() is not None:
+        raise SystemExit(f"devnet up exited with {up.returncode}:\n{log.read_text()[-3000:]}")
 
 
 def measure(data: Path, timeout: float) -> dict[str, float]:
@@ -42,14 +54,11 @@ def measure(data: Path, timeout: float) -> dict[str, float]:
     log = data.parent / "bench-devnet-up.log"
     marks: dict[str, float] = {}
     t0 = time.monotonic()
-    with open(log, "w") as out:
-        up = subprocess.Popen(_devnet("up", "--profile", "fast", "--model", "tiny", "--plain", *where),
-                              stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    up = start_devnet(where, log)
     client = None
     try:
         while time.monotonic() - t0 < timeout:
-            if up.poll() is not None:
-                raise SystemExit(f"devnet up exited with {up.returncode}:\n{log.read_text()[-3000:]}")
+            check_running(up, log)
             now = time.monotonic() - t0
             if "chain" not in marks and rpc_ready(f"http://127.0.0.1:{port}"):
                 marks["chain"] = now
@@ -67,7 +76,7 @@ def measure(data: Path, timeout: float) -> dict[str, float]:
             return marks
         raise SystemExit(f"no epoch settled within {timeout:.0f} s (milestones {marks}); log: {log}")
     finally:
-        subprocess.run(_devnet("down", *where), cwd=REPO, capture_output=True, timeout=120)
+        subprocess.run(devnet_command("down", *where), cwd=REPO, capture_output=True, timeout=120)
         up.wait(timeout=60)
 
 

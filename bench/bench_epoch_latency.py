@@ -32,12 +32,11 @@ sys.path.insert(0, str(REPO))
 from evmtensor.chain.client import ChainClient  # noqa: E402
 from evmtensor.devtools.anvil import free_port_block, rpc_ready  # noqa: E402
 from evmtensor.devtools.devnet_view import settlements  # noqa: E402
+from bench_devnet import check_running, devnet_command, start_devnet  # noqa: E402  (bench/ is on sys.path)
 
 NETUID = 1
 
 
-def _devnet(*args: str) -> list[str]:
-    return [sys.executable, "-m", "evmtensor", "devnet", *args]
 
 
 def run_devnet(data: Path, epochs: int, timeout: float) -> tuple[float, list[dict]]:
@@ -50,14 +49,11 @@ def run_devnet(data: Path, epochs: int, timeout: float) -> tuple[float, list[dic
     seen: dict[int, float] = {}
     listening = None
     t0 = time.monotonic()
-    with open(log, "w") as out:
-        up = subprocess.Popen(_devnet("up", "--profile", "fast", "--model", "tiny", "--plain", *where),
-                              stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    up = start_devnet(where, log)
     client = None
     try:
         while time.monotonic() - t0 < timeout:
-            if up.poll() is not None:
-                raise SystemExit(f"devnet up exited with {up.returncode}:\n{log.read_text()[-3000:]}")
+            check_running(up, log)
             if client is None and rpc_ready(f"http://127.0.0.1:{port}") and (data / "deployment.json").exists():
                 client = ChainClient.connect(f"http://127.0.0.1:{port}", data / "deployment.json")
             if client is not None:
@@ -74,7 +70,7 @@ def run_devnet(data: Path, epochs: int, timeout: float) -> tuple[float, list[dic
               f"{client.block_number()}); the figures below are those epochs'")
         return listening or time.monotonic(), table
     finally:
-        subprocess.run(_devnet("down", *where), cwd=REPO, capture_output=True, timeout=120)
+        subprocess.run(devnet_command("down", *where), cwd=REPO, capture_output=True, timeout=120)
         up.wait(timeout=60)
 
 

@@ -7,20 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from evmtensor.chain import actions
 from evmtensor.devtools.accounts import dev_hotkey
 from evmtensor.devtools.anvil import free_port
-from evmtensor.devtools.devnet_cli import devnet
-
-
-@pytest.fixture
-def run():
-    def _run(*args: str):
-        return CliRunner().invoke(devnet, list(args), catch_exceptions=False)
-
-    return _run
 
 
 @pytest.fixture

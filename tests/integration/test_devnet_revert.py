@@ -9,10 +9,8 @@ import json
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from evmtensor.devtools.devnet import DevnetConfig
-from evmtensor.devtools.devnet_cli import devnet
 from evmtensor.devtools.devnet_run import _Devnet
 from evmtensor.devtools.devnet_snapshot import relay_held
 from evmtensor.devtools.supervisor import Child, ChildSpec, StateFile, process_start
@@ -20,14 +18,6 @@ from oracle.relay.store import Kind, Status, Store
 from relay_process import RelayProcess, spawn_relay
 
 HOTKEY = "0x" + "ab" * 20
-
-
-@pytest.fixture
-def run():
-    def _run(*args: str):
-        return CliRunner().invoke(devnet, list(args), catch_exceptions=False)
-
-    return _run
 
 
 @pytest.fixture
