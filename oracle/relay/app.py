@@ -30,7 +30,7 @@ from requests.exceptions import RequestException
 from evmtensor.chain import weights as W
 from evmtensor.errors import ChainError, ContractRevert
 from oracle.relay.chain import RelayChain
-from oracle.relay.limits import BodySizeLimit
+from oracle.relay.limits import BodySizeLimit, ReadSlots
 from oracle.relay.metrics import RelayMetrics
 from oracle.epoch.result import recover_attestation
 from oracle.epoch.snapshot import EpochSnapshot, find_opened
@@ -78,6 +78,7 @@ class Relay:
     chain: RelayChain
     metrics: RelayMetrics
     worker: Worker
+    read_slots: ReadSlots
     snapshots: dict = field(default_factory=dict)  # (netuid, epoch) -> EpochSnapshot (immutable once opened)
 
     def snapshot(self, netuid: int, epoch: int) -> EpochSnapshot:
@@ -267,7 +268,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
         chain = RelayChain(settings.rpc_url, settings.deployment, settings.submitter_key.get_secret_value())
         metrics = RelayMetrics()
         worker = Worker(settings, store, chain, metrics)
-        app.state.relay = Relay(settings, store, chain, metrics, worker)
+        slots = ReadSlots(settings.read_concurrency, settings.read_concurrency_per_client)
+        app.state.relay = Relay(settings, store, chain, metrics, worker, slots)
         worker.start()
         try:
             yield

@@ -1,10 +1,55 @@
-"""Refuse request bodies over a size limit with 413, before anything reads them whole."""
+"""Limits a hostile client meets before it costs the relay much: request bodies over a size limit
+get 413 before anything reads them whole; reads of the chain (the read API) get 429 beyond a cap
+of concurrent ones, in all and per client, so that one client cannot occupy the node."""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
+from contextlib import contextmanager
 
-__all__ = ["BodySizeLimit"]
+__all__ = ["BodySizeLimit", "ReadSlots", "ReadSlotsFull"]
+
+
+class ReadSlotsFull(Exception):
+    """No read slot is free (``scope``: ``"relay"`` for all clients, ``"client"`` for this one)."""
+
+    def __init__(self, scope: str, limit: int):
+        super().__init__(f"{limit} concurrent reads {'in all' if scope == 'relay' else 'from this client'}"
+                         " are running; retry shortly")
+        self.scope, self.limit = scope, limit
+
+
+class ReadSlots:
+    """At most ``total`` reads at once, at most ``per_client`` of them from one client; a read
+    beyond either is refused at once (never queued: a queue would let a flood delay everyone)."""
+
+    def __init__(self, total: int, per_client: int):
+        if total < 1 or per_client < 1:
+            raise ValueError("read slots must be at least 1")
+        self.total, self.per_client = total, per_client
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._by_client: Counter[str] = Counter()
+
+    @contextmanager
+    def slot(self, client: str):
+        with self._lock:
+            if self._busy >= self.total:
+                raise ReadSlotsFull("relay", self.total)
+            if self._by_client[client] >= self.per_client:
+                raise ReadSlotsFull("client", self.per_client)
+            self._busy += 1
+            self._by_client[client] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._by_client[client] -= 1
+                if not self._by_client[client]:
+                    del self._by_client[client]  # the counter holds only clients reading now
 
 
 class _TooLarge(Exception):

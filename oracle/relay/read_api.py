@@ -7,14 +7,16 @@ other endpoints answer plain JSON objects described by their docstrings.
 
 Errors: an unknown subnet, epoch or UID is a 404 with ``{"detail": {"error", "message"}}`` (the
 relay's refusal shape); a malformed path or query is FastAPI's 422; an unreachable chain, or logs
-that no longer rebuild an epoch's inputs, is 503.
+that no longer rebuild an epoch's inputs, is 503; a read beyond the relay's concurrent-read caps
+(``RELAY_READ_CONCURRENCY`` in all, ``RELAY_READ_CONCURRENCY_PER_CLIENT`` per address) is 429
+``RelayBusy`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from requests.exceptions import RequestException
@@ -22,10 +24,22 @@ from requests.exceptions import RequestException
 from evmtensor.chain.client import ChainClient
 from evmtensor.errors import ChainError
 from oracle.relay import reads
+from oracle.relay.limits import ReadSlotsFull
 
 __all__ = ["read_router"]
 
-read_router = APIRouter(prefix="/v1", tags=["read"])
+def _read_slot(request: Request):
+    """One of the relay's read slots for the whole call (oracle.relay.limits.ReadSlots), or 429."""
+    client = request.client.host if request.client else "?"
+    try:
+        with request.app.state.relay.read_slots.slot(client):
+            yield
+    except ReadSlotsFull as exc:
+        raise HTTPException(429, {"error": "RelayBusy", "message": str(exc), "args": [exc.scope, exc.limit]},
+                            headers={"Retry-After": "1"}) from exc
+
+
+read_router = APIRouter(prefix="/v1", tags=["read"], dependencies=[Depends(_read_slot)])
 
 Netuid = Annotated[int, PathParam(ge=0, le=65535, description="the subnet's id (u16)")]
 Epoch = Annotated[int, PathParam(ge=0, lt=2**64, description="the epoch index (u64)")]

@@ -30,6 +30,10 @@ class RelaySettings(ServiceSettings):
     #: Largest accepted request body (bytes); a 256-UID row is about 2.5 KB of JSON, a 256-UID
     #: attestation up to ~0.5 MB (its bonds bytes in hex when every validator bonds every UID).
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    #: Read API calls (each reads the chain) running at once, in all and from one client address;
+    #: beyond either a read gets 429 RelayBusy at once.
+    read_concurrency: int = Field(8, ge=1, le=256)
+    read_concurrency_per_client: int = Field(2, ge=1, le=256)
     #: Rows per transaction (256-UID rows cost ~70k gas each).
     batch_size: int = Field(32, ge=1, le=512)
     #: How long the oldest queued message waits for others to share its transaction.

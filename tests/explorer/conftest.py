@@ -48,19 +48,31 @@ def settled(w3, client, accounts) -> Settled:
 
 
 @pytest.fixture
-def relay(tmp_path, anvil, deployment, accounts, wait_for_port):
-    """The relay process, started on the chain as the test left it."""
+def start_relay(tmp_path, anvil, deployment, accounts, wait_for_port):
+    """``start_relay(**env)``: the relay process (extra ``RELAY_*`` settings in ``env``), started on
+    the chain as the test left it; stopped at the end of the test."""
     path = tmp_path / "deployment.json"
     deployment.save(path)
-    env = {"RELAY_RPC_URL": anvil.url, "RELAY_DEPLOYMENT": str(path),
-           "RELAY_DB": str(tmp_path / "relay.db"), "RELAY_SUBMITTER_KEY": accounts[RELAY_ACCOUNT].key.hex(),
-           "RELAY_PORT": "0"}
-    proc = spawn_relay(env)
-    try:
-        relay = RelayProcess(proc, wait_for_port(proc), timeout=120)
-        yield relay
-        relay.http.close()
-    finally:
+    procs = []
+
+    def start(**extra: str) -> RelayProcess:
+        env = {"RELAY_RPC_URL": anvil.url, "RELAY_DEPLOYMENT": str(path),
+               "RELAY_DB": str(tmp_path / f"relay{len(procs)}.db"),
+               "RELAY_SUBMITTER_KEY": accounts[RELAY_ACCOUNT].key.hex(), "RELAY_PORT": "0", **extra}
+        proc = spawn_relay(env)
+        procs.append(proc)
+        return RelayProcess(proc, wait_for_port(proc), timeout=120)
+
+    yield start
+    for proc in procs:
         proc.kill()
         proc.wait(timeout=10)
         proc.stderr.close()
+
+
+@pytest.fixture
+def relay(start_relay):
+    """The relay process with its default settings."""
+    relay = start_relay()
+    yield relay
+    relay.http.close()

@@ -4,9 +4,11 @@ settled; payouts recomputed with fractions from the drained buckets (spec 2.8)."
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from math import floor
 
+import httpx
 import pytest
 
 from contracts.core_helpers import events, register_subnet
@@ -205,3 +207,27 @@ def test_read_api_is_in_the_openapi_schema(relay):
         assert "get" in paths[p], p
     params = {q["name"]: q for q in paths["/v1/subnets/{netuid}/epochs/{epoch}/explain"]["get"]["parameters"]}
     assert params["uid"]["required"] and params["netuid"]["schema"]["maximum"] == 65535
+
+
+def test_reads_beyond_a_clients_slots_get_429_and_the_relay_keeps_serving(settled, start_relay):
+    """One client may run one read at a time here (RELAY_READ_CONCURRENCY_PER_CLIENT=1): a burst
+    of Yuma explanations (each reruns the epoch from the chain) is partly refused with 429
+    RelayBusy at once, never queued; the rest answer, and so does the next read."""
+    relay = start_relay(RELAY_READ_CONCURRENCY_PER_CLIENT="1")
+    epoch = settled.snaps[1].epoch
+    path = f"/v1/subnets/{settled.net.netuid}/epochs/{epoch}/explain"
+
+    def read(_):
+        with httpx.Client(base_url=relay.url, timeout=60) as c:
+            return c.get(path, params={"uid": 4})
+
+    with ThreadPoolExecutor(12) as pool:
+        replies = list(pool.map(read, range(12)))
+    codes = sorted(r.status_code for r in replies)
+    assert set(codes) == {200, 429}, codes
+    busy = next(r for r in replies if r.status_code == 429)
+    assert busy.headers["retry-after"] == "1"
+    assert busy.json()["detail"]["error"] == "RelayBusy" and busy.json()["detail"]["args"] == ["client", 1]
+    answers = {r.text for r in replies if r.status_code == 200}
+    assert len(answers) == 1  # the answered reads agree
+    assert relay.get(path, uid=4).status_code == 200  # a slot is free again
