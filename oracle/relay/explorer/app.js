@@ -8,14 +8,39 @@ const U16 = 65535;
 const RAO = 1e9;
 const MAX_EPOCHS_CHARTED = 20;
 
-async function getJSON(path) {
-  const res = await fetch(API + path, { headers: { accept: "application/json" } });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const d = body.detail || {};
-    throw new Error(`${res.status} ${d.error || ""}: ${d.message || JSON.stringify(body.detail)}`);
+// The relay runs at most RELAY_READ_CONCURRENCY_PER_CLIENT reads per client (default 2) and
+// answers 429 RelayBusy beyond: keep within it, and retry a refused read after a short pause.
+const MAX_IN_FLIGHT = 2;
+const BUSY_RETRIES = 20;
+let inFlight = 0;
+const waiting = [];
+
+async function withSlot(fn) {
+  while (inFlight >= MAX_IN_FLIGHT) await new Promise((resolve) => waiting.push(resolve));
+  inFlight++;
+  try {
+    return await fn();
+  } finally {
+    inFlight--;
+    const next = waiting.shift();
+    if (next) next();
   }
-  return body;
+}
+
+async function getJSON(path) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await withSlot(() => fetch(API + path, { headers: { accept: "application/json" } }));
+    const body = await res.json().catch(() => ({}));
+    if (res.status === 429 && attempt < BUSY_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+      continue;
+    }
+    if (!res.ok) {
+      const d = body.detail || {};
+      throw new Error(`${res.status} ${d.error || ""}: ${d.message || JSON.stringify(body.detail)}`);
+    }
+    return body;
+  }
 }
 
 function cell(tr, text, cls) {
