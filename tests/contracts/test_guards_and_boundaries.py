@@ -54,6 +54,7 @@ def _protocol_calls(kit):
         "creditStake": pools.creditStake(n, hk, who, TAO),
         "creditBatch": pools.creditBatch(n, [(hk, who, TAO, False), (hk, who, TAO, True)]),
         "releaseEmission": pools.releaseEmission(n, TAO),
+        "reservePosition": pools.reservePosition(n, who),
         "drainPending": emission.drainPending(n),
         "poolCreated": emission.poolCreated(9, TAO),
         "poolDissolved": emission.poolDissolved(n),
@@ -67,7 +68,7 @@ def _protocol_calls(kit):
 
 PROTOCOL_ONLY = [
     "createPool", "dissolvePool", "inject", "injectBatch", "creditEmission", "creditStake", "creditBatch",
-    "releaseEmission",
+    "releaseEmission", "reservePosition",
     "drainPending", "poolCreated", "poolDissolved", "mint", "protocolTransferFrom", "recycle", "clearSubnet",
     "recordLastUpdate",
 ]
