@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -32,9 +33,16 @@ Post = Callable[[SettlementResult, EpochSnapshot, Attestation], Any]
 class EpochJob:
     """One validator's duty on one subnet; ``tick()`` is what the scheduler runs."""
 
-    def __init__(self, client: ChainClient, netuid: int, hotkey: Any, sender: Any, post: Post):
+    def __init__(self, client: ChainClient, netuid: int, hotkey: Any, sender: Any, post: Post, *,
+                 repost_after_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.client, self.netuid, self.hotkey, self.sender, self.post = client, netuid, hotkey, sender, post
         self.signed_epoch: int | None = None
+        # The last post: ((epoch, snapshot block), result, attestation, when). While that epoch
+        # stays unsettled the same attestation is posted again every `repost_after_s`: a relay
+        # that lost it (its store restored by `devnet revert`, a crash before its disk) gets it
+        # back, and a relay that has it answers "duplicate".
+        self._posted: tuple | None = None
+        self.repost_after_s, self.clock = repost_after_s, clock
 
     def _due(self) -> bool:
         """Whether to open the next epoch now: at the boundary once the open one is settled, or
@@ -57,15 +65,24 @@ class EpochJob:
                     raise
         snap = find_opened(self.client, self.netuid)
         state = self.client.view("EpochSettlement", "epochState", self.netuid)
-        if snap.epoch == self.signed_epoch or state["settled"]:
+        if state["settled"]:
             return None
+        if self._posted is not None and self._posted[0] == (snap.epoch, snap.snapshot_block):
+            _, result, att, when = self._posted
+            if self.clock() - when < self.repost_after_s:
+                return None
+            self.post(result, snap, att)
+            self._posted = (self._posted[0], result, att, self.clock())
+            return att
         me = next((m for m in snap.neurons if m.hotkey == self.hotkey.address), None)
         if me is None or not me.voter:
             return None  # not a voter of this epoch: outside the validator set, or inactive
         result, _, _ = compute_result(self.client, snap)
         att = sign_result(self.client, self.hotkey, me.uid, result)
         self.post(result, snap, att)
-        self.signed_epoch = snap.epoch  # after the post: a refused or lost post is retried next tick
+        # After the post: a refused or lost post is retried next tick.
+        self._posted = ((snap.epoch, snap.snapshot_block), result, att, self.clock())
+        self.signed_epoch = snap.epoch
         return att
 
 

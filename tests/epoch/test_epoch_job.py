@@ -10,6 +10,7 @@ import pytest
 
 from contracts.core_helpers import events
 from epoch_net import EpochNet
+from oracle.epoch import find_opened
 from oracle.epoch.job import EpochJob, QuorumCollector, schedule
 
 
@@ -84,3 +85,23 @@ def test_a_post_that_failed_is_retried_on_the_next_tick(net):
     assert job.signed_epoch is None
     assert job.tick() is not None and calls == [1, 1]
     assert job.tick() is None and calls == [1, 1]  # posted: once per epoch from now on
+
+
+def test_an_unsettled_epochs_attestation_is_posted_again_after_a_while(net):
+    """A relay that lost the attestation (its store restored by `devnet revert`) gets the same one
+    again every repost_after_s while the epoch stays unsettled; never once it settled."""
+    now = [0.0]
+    posts = []
+    job = EpochJob(net.client, net.netuid, net.validators[0], net.accounts[2],
+                   lambda result, snap, att: posts.append((result, att)), repost_after_s=30, clock=lambda: now[0])
+    first = job.tick()
+    assert first is not None and len(posts) == 1
+    now[0] = 29.0
+    assert job.tick() is None and len(posts) == 1
+    now[0] = 30.0
+    assert job.tick() == first and posts[1] == posts[0]  # the very same signed bytes
+    snap = find_opened(net.client, net.netuid)
+    result = posts[0][0]
+    net.settle(result, snap, net.attest(result, (0, 1)))
+    now[0] = 100.0
+    assert job.tick() is None and len(posts) == 2
