@@ -46,14 +46,20 @@ log = logging.getLogger("miner")
 @click.option("--announce", "announce_host", metavar="HOST",
               help="With --deployment and a fixed --port: register the hotkey if it is not "
                    "(the wallet's coldkey pays the burn) and serve HOST:PORT on chain.")
+@click.option("--validators-only", is_flag=True, default=None,
+              help="With --model: answer only callers holding a validator permit (bittensor's "
+                   "force_validator_permit; MINER_VALIDATORS_ONLY), so that a registered copier "
+                   "cannot relay the validators' queries here.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(
     wallet_name: str, hotkey: str, wallet_path: Path | None, password_file: Path | None,
     host: str, port: int, data_dir: Path | None, allow: tuple[str, ...],
     registry_file: Path | None, deployment: Path | None, netuid: int | None, rpc_url: str,
-    model: str | None, announce_host: str | None, verbose: bool,
+    model: str | None, announce_host: str | None, validators_only: bool | None, verbose: bool,
 ) -> None:
     """Start an axon serving the simple text task, signed by the wallet's hotkey."""
+    if validators_only and model is None:
+        raise click.UsageError("--validators-only needs --model (the echo miner has no gate)")
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     signer = hotkey_signer(wallet_name, hotkey, wallet_path, password_file)
@@ -73,7 +79,8 @@ def main(
         from miner.service import build_model_miner
         from miner.settings import MinerSettings
 
-        settings = MinerSettings.from_env(model=None if model == "smollm2" else Path(model))
+        overrides = {} if validators_only is None else {"validators_only": True}
+        settings = MinerSettings.from_env(model=None if model == "smollm2" else Path(model), **overrides)
         app = build_model_miner(signer, registry, folder, settings).app()
     run_forever(app, host=host, port=port)
 

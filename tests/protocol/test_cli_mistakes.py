@@ -52,6 +52,7 @@ def _mistakes(tmp: Path, miner_hot: str, busy_port: int) -> dict[str, tuple[str,
         "host unresolvable": ("miner", ["--wallet-name", "m", *m, "--host", "no-such.invalid"], {}),
         "host not ours": ("miner", ["--wallet-name", "m", *m, "--host", "192.0.2.1"], {}),
         "allow not an address": ("miner", ["--wallet-name", "m", *m, "--allow", "0x123"], {}),
+        "validators only without a model": ("miner", ["--wallet-name", "m", *m, "--validators-only"], {}),
         "registry file not JSON": (
             "miner", ["--wallet-name", "m", *m, "--registry-file", str(tmp / "not.json")], {}),
         "registry file wrong shape": (
@@ -146,7 +147,7 @@ NAMES = [
     "missing wallet", "missing hotkey", "wrong password", "no password source",
     "password file missing", "corrupt key file", "invalid wallet name", "port out of range",
     "port not a number", "port in use", "host unresolvable", "host not ours",
-    "allow not an address", "registry file not JSON", "registry file wrong shape",
+    "allow not an address", "validators only without a model", "registry file not JSON", "registry file wrong shape",
     "registry file missing", "deployment missing", "deployment not JSON",
     "deployment empty object", "deployment without netuid", "rpc url unreachable",
     "rpc url malformed", "data dir is a file", "data dir not writable", "unknown option",
