@@ -37,7 +37,7 @@ class EpochJob:
                  repost_after_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.client, self.netuid, self.hotkey, self.sender, self.post = client, netuid, hotkey, sender, post
         self.signed_epoch: int | None = None
-        # The last post: ((epoch, snapshot block), result, attestation, when). While that epoch
+        # The last post: (the epoch's key, result, attestation, when). While that epoch
         # stays unsettled the same attestation is posted again every `repost_after_s`: a relay
         # that lost it (its store restored by `devnet revert`, a crash before its disk) gets it
         # back, and a relay that has it answers "duplicate".
@@ -67,7 +67,9 @@ class EpochJob:
         state = self.client.view("EpochSettlement", "epochState", self.netuid)
         if state["settled"]:
             return None
-        if self._posted is not None and self._posted[0] == (snap.epoch, snap.snapshot_block):
+        # An epoch reopened after a revert is another epoch, even at the same block.
+        key = (snap.epoch, snap.snapshot_block, snap.snapshot_hash)
+        if self._posted is not None and self._posted[0] == key:
             _, result, att, when = self._posted
             if self.clock() - when < self.repost_after_s:
                 return None
@@ -81,7 +83,7 @@ class EpochJob:
         att = sign_result(self.client, self.hotkey, me.uid, result)
         self.post(result, snap, att)
         # After the post: a refused or lost post is retried next tick.
-        self._posted = ((snap.epoch, snap.snapshot_block), result, att, self.clock())
+        self._posted = (key, result, att, self.clock())
         self.signed_epoch = snap.epoch
         return att
 
