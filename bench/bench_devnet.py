@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,37 +38,56 @@ def devnet_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "evmtensor", "devnet", *args]
 
 
-def start_devnet(where: list[str], log: Path) -> subprocess.Popen:
-    """`devnet up --profile fast --model tiny` at ``where`` (data dir and port flags), logging to ``log``."""
-    with open(log, "w") as out:
-        return subprocess.Popen(devnet_command("up", "--profile", "fast", "--model", "tiny", "--plain", *where),
-                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+@dataclass
+class RunningDevnet:
+    """A `devnet up --profile fast --model tiny` process of a bench and where it lives."""
+
+    up: subprocess.Popen
+    data: Path
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def check_running(self) -> None:
+        if self.up.poll() is not None:
+            raise SystemExit(f"devnet up exited with {self.up.returncode}:\n{self.log.read_text()[-3000:]}")
 
 
-def check_running(up: subprocess.Popen, log: Path) -> None:
-    if up.poll() is not None:
-        raise SystemExit(f"devnet up exited with {up.returncode}:\n{log.read_text()[-3000:]}")
-
-
-def measure(data: Path, timeout: float) -> dict[str, float]:
+@contextmanager
+def fast_devnet(data: Path, log_name: str) -> Iterator[RunningDevnet]:
+    """The devnet up in ``data`` (a fresh folder) on free ports, logging beside it to ``log_name``;
+    `devnet down` when the block ends."""
     port = free_port_block(32)
     where = ["--data-dir", str(data), "--port", str(port)]
     data.parent.mkdir(parents=True, exist_ok=True)
-    log = data.parent / "bench-devnet-up.log"
+    log = data.parent / log_name
+    with open(log, "w") as out:
+        up = subprocess.Popen(devnet_command("up", "--profile", "fast", "--model", "tiny", "--plain", *where),
+                              stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        yield RunningDevnet(up, data, port, log)
+    finally:
+        subprocess.run(devnet_command("down", *where), cwd=REPO, capture_output=True, timeout=120)
+        up.wait(timeout=60)
+
+
+def measure(data: Path, timeout: float) -> dict[str, float]:
     marks: dict[str, float] = {}
     t0 = time.monotonic()
-    up = start_devnet(where, log)
-    client = None
-    try:
+    with fast_devnet(data, "bench-devnet-up.log") as net:
+        client = None
         while time.monotonic() - t0 < timeout:
-            check_running(up, log)
+            net.check_running()
             now = time.monotonic() - t0
-            if "chain" not in marks and rpc_ready(f"http://127.0.0.1:{port}"):
+            if "chain" not in marks and rpc_ready(net.url):
                 marks["chain"] = now
-            if "processes" not in marks and "processes:" in log.read_text():
+            if "processes" not in marks and "processes:" in net.log.read_text():
                 marks["processes"] = now
             if client is None and (data / "deployment.json").exists() and "chain" in marks:
-                client = ChainClient.connect(f"http://127.0.0.1:{port}", data / "deployment.json")
+                client = ChainClient.connect(net.url, data / "deployment.json")
             if client is not None and "first settled epoch" not in marks and epochs_settled(client, 1) >= 1:
                 marks["first settled epoch"] = time.monotonic() - t0
             if "first settled epoch" in marks and any(e.args.minerAlpha for e in settlements(client, 1)):
@@ -74,10 +96,7 @@ def measure(data: Path, timeout: float) -> dict[str, float]:
             time.sleep(0.2)
         if "first settled epoch" in marks:
             return marks
-        raise SystemExit(f"no epoch settled within {timeout:.0f} s (milestones {marks}); log: {log}")
-    finally:
-        subprocess.run(devnet_command("down", *where), cwd=REPO, capture_output=True, timeout=120)
-        up.wait(timeout=60)
+        raise SystemExit(f"no epoch settled within {timeout:.0f} s (milestones {marks}); log: {net.log}")
 
 
 def main() -> None:

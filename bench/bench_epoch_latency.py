@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,48 +29,38 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from evmtensor.chain.client import ChainClient  # noqa: E402
-from evmtensor.devtools.anvil import free_port_block, rpc_ready  # noqa: E402
+from evmtensor.devtools.anvil import rpc_ready  # noqa: E402
 from evmtensor.devtools.devnet_view import settlements  # noqa: E402
-from bench_devnet import check_running, devnet_command, start_devnet  # noqa: E402  (bench/ is on sys.path)
+from bench_devnet import fast_devnet  # noqa: E402  (bench/ is on sys.path)
 
 NETUID = 1
-
-
 
 
 def run_devnet(data: Path, epochs: int, timeout: float) -> tuple[float, list[dict]]:
     """Bring the devnet up and watch it until ``epochs`` epochs settled; returns when (monotonic)
     every process was listening and the rows (read before ``down`` stops Anvil)."""
-    port = free_port_block(32)
-    where = ["--data-dir", str(data), "--port", str(port)]
-    data.parent.mkdir(parents=True, exist_ok=True)
-    log = data.parent / "bench-epoch-latency-up.log"
     seen: dict[int, float] = {}
     listening = None
     t0 = time.monotonic()
-    up = start_devnet(where, log)
-    client = None
-    try:
+    with fast_devnet(data, "bench-epoch-latency-up.log") as net:
+        client = None
         while time.monotonic() - t0 < timeout:
-            check_running(up, log)
-            if client is None and rpc_ready(f"http://127.0.0.1:{port}") and (data / "deployment.json").exists():
-                client = ChainClient.connect(f"http://127.0.0.1:{port}", data / "deployment.json")
+            net.check_running()
+            if client is None and rpc_ready(net.url) and (data / "deployment.json").exists():
+                client = ChainClient.connect(net.url, data / "deployment.json")
             if client is not None:
                 seen.setdefault(client.block_number(), time.monotonic())
-                if listening is None and "processes:" in log.read_text():
+                if listening is None and "processes:" in net.log.read_text():
                     listening = time.monotonic()
                 if len(settlements(client, NETUID)) >= epochs:
                     return listening or time.monotonic(), rows(client, seen)
             time.sleep(0.1)
         table = rows(client, seen) if client is not None else []
         if len(table) < 2:
-            raise SystemExit(f"{len(table)} epoch(s) settled within {timeout:.0f} s; log: {log}")
+            raise SystemExit(f"{len(table)} epoch(s) settled within {timeout:.0f} s; log: {net.log}")
         print(f"only {len(table)} of {epochs} epochs settled within {timeout:.0f} s (head at block "
               f"{client.block_number()}); the figures below are those epochs'")
         return listening or time.monotonic(), table
-    finally:
-        subprocess.run(devnet_command("down", *where), cwd=REPO, capture_output=True, timeout=120)
-        up.wait(timeout=60)
 
 
 def rows(client: ChainClient, seen: dict[int, float]) -> list[dict]:

@@ -49,9 +49,8 @@ async def _burst(dendrite: Dendrite, target: AxonTarget, n: int, tokens: int) ->
     return sum(r.response.completion_tokens for r in results), seconds
 
 
-class GenerateBackend:
-    """The anchor: the same loaded model answered by one ``model.generate`` per batch, left
-    padded, every row running to the longest (the miner's backend before `miner.decode`)."""
+class _Wrapped:
+    """A backend over the loaded `TransformersBackend` (its name, loading and model shared)."""
 
     def __init__(self, backend: TransformersBackend) -> None:
         self.inner, self.name = backend, backend.name
@@ -62,6 +61,11 @@ class GenerateBackend:
 
     def load(self) -> None:
         self.inner.load()
+
+
+class GenerateBackend(_Wrapped):
+    """The anchor: the same loaded model answered by one ``model.generate`` per batch, left
+    padded, every row running to the longest (the miner's backend before `miner.decode`)."""
 
     def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
         import torch
@@ -82,18 +86,12 @@ class GenerateBackend:
         return results
 
 
-class SizeRecorder:
+class SizeRecorder(_Wrapped):
     """The backend, recording the size of every batch it is given."""
 
     def __init__(self, backend: TransformersBackend) -> None:
-        self.inner, self.name, self.sizes = backend, backend.name, []
-
-    @property
-    def loaded(self) -> bool:
-        return self.inner.loaded
-
-    def load(self) -> None:
-        self.inner.load()
+        super().__init__(backend)
+        self.sizes: list[int] = []
 
     def generate(self, prompts: list[Prompt], key: SamplingKey, seed: int) -> list[Generation]:
         self.sizes.append(len(prompts))

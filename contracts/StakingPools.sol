@@ -106,8 +106,7 @@ contract StakingPools is StakingPoolsViews, ReentrancyGuard {
         onlyFrom(_settlement)
         nonReentrant
     {
-        bool nominator = coldkey != INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)), nominator);
+        _creditAll(netuid, _one(Credit(hotkey, coldkey, alpha, false)), !_isOwner(hotkey, coldkey));
     }
 
     /// @inheritdoc IStakingPools
@@ -210,8 +209,7 @@ contract StakingPools is StakingPoolsViews, ReentrancyGuard {
 
     /// @inheritdoc IStakingPools
     function claimDissolved(uint16 netuid, uint32 generation, address hotkey) external nonReentrant returns (uint256 tao) {
-        bool isOwner = msg.sender == INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender, isOwner);
+        tao = _dissolved.claim(_sharePools, netuid, generation, hotkey, msg.sender, _isOwner(hotkey, msg.sender));
         emit DissolvedStakeClaimed(netuid, msg.sender, hotkey, generation, tao);
         if (tao != 0) _send(msg.sender, tao);
     }

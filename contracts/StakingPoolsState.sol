@@ -70,6 +70,13 @@ abstract contract StakingPoolsState is IStakingPools, ProtocolWired {
         if (!word.isOpen()) revert PoolNotFound(netuid);
     }
 
+    /// @dev Whether `coldkey` owns `hotkey` (its shares then live in the pool word, SharePool);
+    ///      never for an unregistered hotkey (owner zero).
+    function _isOwner(address hotkey, address coldkey) internal view returns (bool) {
+        address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
+        return owner != address(0) && coldkey == owner;
+    }
+
     function _ownerOf(address hotkey) internal view returns (address owner) {
         owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
         if (owner == address(0)) revert PoolUnknownHotkey(hotkey);
@@ -88,9 +95,9 @@ abstract contract StakingPoolsState is IStakingPools, ProtocolWired {
     }
 
     function _withdraw(uint16 netuid, uint32 gen, address hotkey, address coldkey, uint256 alpha) internal returns (bool) {
-        // An unknown hotkey (owner zero) has no owner shares: the caller's mapping entry, zero, is read.
-        bool isOwner = coldkey == INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        return _sharePools.withdraw(SharePool.key(netuid, gen, hotkey), coldkey, isOwner, alpha, netuid, hotkey);
+        // An unknown hotkey has no owner shares: the caller's mapping entry, zero, is read.
+        return _sharePools.withdraw(SharePool.key(netuid, gen, hotkey), coldkey, _isOwner(hotkey, coldkey), alpha,
+                                    netuid, hotkey);
     }
 
     /// @dev A checked token transfer: a `false` return reverts.

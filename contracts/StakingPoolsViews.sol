@@ -5,7 +5,6 @@ import {StakingPoolsState} from "./StakingPoolsState.sol";
 import {SharePool} from "./libraries/SharePool.sol";
 import {PackedPool} from "./libraries/PackedPool.sol";
 import {PoolMath} from "./libraries/PoolMath.sol";
-import {INeuronRegistry} from "./interfaces/INeuronRegistry.sol";
 import {IStakingPools} from "./interfaces/IStakingPools.sol";
 
 /// @title StakingPoolsViews
@@ -66,9 +65,7 @@ abstract contract StakingPoolsViews is StakingPoolsState {
         uint256 word = _poolWords[netuid];
         if (!word.isOpen()) return 0;
         bytes32 key = SharePool.key(netuid, word.generation(), hotkey);
-        address owner = INeuronRegistry(_neurons).hotkeyOwner(hotkey);
-        bool isOwner = owner != address(0) && coldkey == owner;
-        return _sharePools.sharesOf(key, _sharePools.load(key), coldkey, isOwner);
+        return _sharePools.sharesOf(key, _sharePools.load(key), coldkey, _isOwner(hotkey, coldkey));
     }
 
     /// @inheritdoc IStakingPools

@@ -36,13 +36,17 @@ class EpochJob:
     def __init__(self, client: ChainClient, netuid: int, hotkey: Any, sender: Any, post: Post, *,
                  repost_after_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
         self.client, self.netuid, self.hotkey, self.sender, self.post = client, netuid, hotkey, sender, post
-        self.signed_epoch: int | None = None
         # The last post: (the epoch's key, result, attestation, when). While that epoch
         # stays unsettled the same attestation is posted again every `repost_after_s`: a relay
         # that lost it (its store restored by `devnet revert`, a crash before its disk) gets it
         # back, and a relay that has it answers "duplicate".
         self._posted: tuple | None = None
         self.repost_after_s, self.clock = repost_after_s, clock
+
+    @property
+    def signed_epoch(self) -> int | None:
+        """The epoch this job last posted an attestation for (None before its first post)."""
+        return None if self._posted is None else self._posted[0][0]
 
     def _due(self) -> bool:
         """Whether to open the next epoch now: at the boundary once the open one is settled, or
@@ -84,7 +88,6 @@ class EpochJob:
         self.post(result, snap, att)
         # After the post: a refused or lost post is retried next tick.
         self._posted = (key, result, att, self.clock())
-        self.signed_epoch = snap.epoch
         return att
 
 

@@ -27,7 +27,7 @@ from evmtensor.chain.subnets import metagraph_rows, subnets
 from evmtensor.chain.typed_data import typed_digest
 from evmtensor.chain.weights import unpack_u16
 from evmtensor.units import PRICE_SCALE, U16_MAX
-from oracle.epoch import EpochSnapshot, build_epoch_inputs, parse_opened
+from oracle.epoch import EpochSnapshot, build_epoch_inputs, parse_opened, quorum_reached, signed_stake
 from oracle.relay.models import AttestationIn
 from oracle.relay.store import Store
 from oracle.yuma import YumaMode, run_epoch
@@ -229,13 +229,13 @@ def held_attestations(client: ChainClient, store: Store, snap: EpochSnapshot, se
                      "received_at": s.received_at, "updated_at": s.updated_at, "tx_hash": s.tx_hash,
                      "block": s.block, "reason": s.reason})
         group = results.setdefault(digest, {"result_digest": digest, "inputs_hash": "0x" + bytes(body.inputs_hash).hex(),
-                                            "uids": set(), "signed_stake": 0})
-        if counts and body.uid not in group["uids"]:
+                                            "uids": set()})
+        if counts:
             group["uids"].add(body.uid)
-            group["signed_stake"] += snap.neurons[body.uid].stake
     settled = None if settled_hash is None else "0x" + settled_hash.hex()
-    summary = [{**g, "uids": sorted(g["uids"]), "required_stake": required,
-                "quorum_reached": snap.validator_stake > 0 and g["signed_stake"] >= required,
+    # The stake and the quorum as the relay's worker and EpochSettlement count them (oracle.epoch).
+    summary = [{**g, "uids": sorted(g["uids"]), "signed_stake": signed_stake(snap, g["uids"]),
+                "required_stake": required, "quorum_reached": quorum_reached(snap, g["uids"], quorum),
                 "settled": g["result_digest"] == settled} for g in results.values()]
     return {"quorum": quorum, "validator_stake": snap.validator_stake, "required_stake": required,
             "attestations": rows, "results": summary}
