@@ -42,7 +42,7 @@ def cases(vectors: Path):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    default = Path(__file__).resolve().parents[2] / "shared" / "yuma_vectors"
+    default = Path(__file__).resolve().parents[1] / "tests" / "data" / "yuma_vectors"
     parser.add_argument("--vectors", type=Path, default=default)
     args = parser.parse_args()
     total = hashlib.sha256()

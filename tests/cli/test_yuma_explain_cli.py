@@ -53,14 +53,9 @@ def test_explain_refuses_what_was_not_settled(settled, run):
 
 
 def test_explain_still_reads_epoch_files(tmp_path, run):
-    import os
-
     from evmtensor.paths import REPO_ROOT
 
-    shared = os.environ.get("EVMTENSOR_SHARED") or REPO_ROOT.parent / "shared"  # as tests/oracle/yuma_helpers.py
-    path = Path(shared) / "yuma_vectors" / "subtensor_tests" / "test_yuma_3_kappa_moves_last.json"
-    if not path.is_file():
-        pytest.skip("the shared Yuma vectors are not here")
+    path = REPO_ROOT / "tests" / "data" / "yuma_vectors" / "subtensor_tests" / "test_yuma_3_kappa_moves_last.json"
     ok = run("yuma", "explain", str(path), "--epoch", "1", "--uid", "3", chain=False)
     assert ok.exit_code == 0 and "as a miner" in ok.stdout, ok.output
     missing = run("yuma", "explain", str(tmp_path / "nope.json"), "--epoch", "0", "--uid", "0", chain=False)

@@ -11,5 +11,5 @@ from yuma_helpers import vectors_dir
 def vectors() -> Path:
     path = vectors_dir()
     if not path.is_dir():
-        pytest.fail(f"shared Yuma vectors not found at {path} (set EVMTENSOR_SHARED)")
+        pytest.fail(f"Yuma vectors not found at {path} (tests/data/yuma_vectors, or $EVMTENSOR_SHARED)")
     return path

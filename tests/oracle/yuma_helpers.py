@@ -11,11 +11,14 @@ from oracle.yuma import EpochInputs, SparseMatrix, YumaParams
 REPO = Path(__file__).resolve().parents[2]
 
 
+VECTORS = REPO / "tests" / "data" / "yuma_vectors"
+
+
 def vectors_dir() -> Path:
-    """``$EVMTENSOR_SHARED/yuma_vectors`` if set, else ``<repo>/../shared/yuma_vectors``."""
+    """``$EVMTENSOR_SHARED/yuma_vectors`` if set (to check another copy), else the repository's
+    copy of the shared vectors, ``tests/data/yuma_vectors`` (so that a bare clone tests itself)."""
     base = os.environ.get("EVMTENSOR_SHARED")
-    root = Path(base) if base else REPO.parent / "shared"
-    return root / "yuma_vectors"
+    return Path(base) / "yuma_vectors" if base else VECTORS
 
 
 def make_inputs(stake, weights, *, permits=None, bonds=None, params=None, block=100, emission=10**9, **kw) -> EpochInputs:
