@@ -39,7 +39,10 @@ def _read_slot(request: Request):
                             headers={"Retry-After": "1"}) from exc
 
 
-read_router = APIRouter(prefix="/v1", tags=["read"], dependencies=[Depends(_read_slot)])
+# scope="function": the slot is freed when the read's function returns, before the response goes
+# out; with the default the client could get its answer while the slot is still held, and its next
+# read would meet a 429 it had not earned.
+read_router = APIRouter(prefix="/v1", tags=["read"], dependencies=[Depends(_read_slot, scope="function")])
 
 Netuid = Annotated[int, PathParam(ge=0, le=65535, description="the subnet's id (u16)")]
 Epoch = Annotated[int, PathParam(ge=0, lt=2**64, description="the epoch index (u64)")]
