@@ -18,6 +18,7 @@ published structure (see `ocr2_transmit_gas`), as ratios.
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 from pathlib import Path
@@ -76,7 +77,7 @@ class Subnet:
         subnets = client.contract("SubnetRegistry")
         names = [c["name"] for c in next(f for f in subnets.abi if f.get("name") == "hyperparameters")["outputs"][0]["components"]]
         hp = dict(zip(names, subnets.functions.hyperparameters(self.netuid).call()))
-        hp.update(weightsRateLimit=0, immunityPeriod=0, tempo=360, activityCutoff=5000)
+        hp.update(weightsRateLimit=0, immunityPeriod=0, tempo=360, activityCutoff=5000, maxUids=max(uids, hp["maxUids"]))
         client.send(subnets.functions.setHyperparameters(self.netuid, tuple(hp[n] for n in names)), owner)
         self.validators = [Account.create() for _ in range(VALIDATORS)]
         for hk in self.validators:
@@ -148,11 +149,15 @@ BATCHES = (1, 4, 16)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--uids", type=int, nargs="+", default=[64, 256], help="subnet sizes (default 64 256)")
+    parser.add_argument("--no-batches", action="store_true", help="skip the attestation-batch comparison")
+    args = parser.parse_args()
     print(f"{'UIDs':>5} {'epoch':<18} {'openEpoch gas':>14} {'settle gas':>12} {'per UID':>8} {'attestations':>13}")
     with Anvil(accounts=10) as node:
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 120}))
         accounts = [dev_account(i) for i in range(10)]
-        for uids in (64, 256):
+        for uids in args.uids:
             net = Subnet(w3, accounts, uids)
             net.epoch()  # no permits yet: nothing earned, permits granted
             for label in ("first paid epoch", "steady state"):
@@ -160,6 +165,8 @@ def main() -> None:
                 open_gas, settle_gas, atts, _ = net.epoch()
                 print(f"{uids:>5} {label:<18} {open_gas:>14,} {settle_gas:>12,} {settle_gas // uids:>8,} {atts:>13}",
                       flush=True)
+        if args.no_batches:
+            return
         # The first validator alone holds the quorum, so 1, 4 and 16 signers all settle. Measured
         # in the first paid epoch: before it the miners hold no stake (once paid they join the
         # validator set, and the quorum, of this 64-UID subnet).

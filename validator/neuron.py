@@ -72,6 +72,7 @@ class Validator:
         self.reports: list[RoundReport] = []
         self._dendrite: Dendrite | None = None
         self._last_weights_block: int | None = None
+        self._early_weights_tried = False  # scheduled_round tries its early weights once
         self._last_nonce = 0
         self._score_lock: asyncio.Lock | None = None
 
@@ -112,7 +113,7 @@ class Validator:
     def _scheduler(self) -> AsyncIOScheduler:
         s = self.settings
         scheduler = AsyncIOScheduler()
-        scheduler.add_job(self._guarded, "interval", args=[self.run_round], id="round",
+        scheduler.add_job(self._guarded, "interval", args=[self.scheduled_round], id="round",
                           seconds=s.round_interval_s, max_instances=1, coalesce=True,
                           next_run_time=_now())
         scheduler.add_job(self._guarded, "interval", args=[self.set_weights_async], id="weights",
@@ -161,6 +162,17 @@ class Validator:
         log.info("round %s (%s) at block %s: %s miners, %s answered, mean reward %.3f, best uid "
                  "%s, %.2f s", report.round, task.name, mg.block, len(neurons), report.answered,
                  float(np.mean(rewards)) if len(rewards) else 0.0, best, report.seconds)
+        return report
+
+    async def scheduled_round(self) -> RoundReport:
+        """The scheduler's round: ``run_round``, and this process's first weights as soon as a
+        round has scored an answer (as bittensor's validators set weights at their first step),
+        not one weights interval after start-up; on a fresh devnet that interval was the wait
+        before anyone could be paid. Later weights follow the interval."""
+        report = await self.run_round()
+        if self._last_weights_block is None and report.answered and not self._early_weights_tried:
+            self._early_weights_tried = True  # if refused (rate limit after a restart), the interval retries
+            await self._guarded(self.set_weights_async)
         return report
 
     async def query_and_score(self, task: ValidatorTask, request: BaseModel,

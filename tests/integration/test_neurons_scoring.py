@@ -134,6 +134,29 @@ def test_the_good_miner_scores_and_weighs_highest(subnet, tiny_folder, embedder,
     assert all(weights[GOOD] > w for uid, w in weights.items() if uid != GOOD)
 
 
+def test_scheduled_rounds_post_the_first_weights_after_the_first_scored_round(subnet, tiny_folder, embedder,
+                                                                            tmp_path):
+    """The first weights do not wait a weights interval (an hour here); the next ones do."""
+    keys, neurons, _, _ = subnet
+    sink = MemoryWeightsSink()
+    validator, _ = _validator(keys, neurons, tiny_folder, embedder, tmp_path, sink, weights_interval_s=3600)
+
+    async def scenario():
+        await validator.open()
+        try:
+            first = await validator.scheduled_round()
+            rows_after_first = len(sink.submitted)
+            await validator.scheduled_round()
+            return first, rows_after_first
+        finally:
+            await validator.close()
+
+    first, rows_after_first = asyncio.run(scenario())
+    assert first.answered and rows_after_first == 1 and len(sink.submitted) == 1
+    weights = dict(zip(sink.submitted[0].row.uids, sink.submitted[0].row.values))
+    assert weights[GOOD] == U16_MAX  # the first round's scores
+
+
 def test_a_miner_killed_mid_round_scores_zero_and_the_validator_goes_on(
         subnet, tiny_folder, embedder, tmp_path, wait_for_port):
     keys, neurons, _, stranger_key = subnet
