@@ -1,9 +1,9 @@
 """Gas of a neuron registration that replaces a UID in a full subnet at the largest maxUids the
-bounds allow (HyperparameterBounds.MAX_UIDS = 4096): the replacement scans every UID.
+bounds allow (HyperparameterBounds.MAX_UIDS = 512): the replacement scans every UID.
 
     .venv/bin/python bench/bench_gas_prune_scan.py
 
-Filling 4,095 UIDs by registration would take thousands of transactions, so the UID slots are
+Filling 511 UIDs by registration would take hundreds of transactions, so the UID slots are
 written with anvil_setStorageAt in NeuronRegistry's layout (slot 1: netuid => SubnetState, slot 2:
 instance => uid => Neuron{hotkey, registeredAt, emission}); the registration itself is a real
 transaction. Prints the gas and its share of a 30M block.
@@ -21,7 +21,7 @@ from evmtensor.devtools.accounts import dev_account
 from evmtensor.devtools.anvil import Anvil
 from evmtensor.devtools.deploy import deploy_protocol
 
-MAX_UIDS = 4096
+MAX_UIDS = 512
 BLOCK_GAS = 30_000_000
 
 

@@ -65,9 +65,10 @@ def ocr2_transmit_gas(report: bytes, signers: int) -> int:
 
 
 class Subnet:
-    def __init__(self, w3: Web3, accounts: list, uids: int, stakes: list[int] | None = None):
+    def __init__(self, w3: Web3, accounts: list, uids: int, stakes: list[int] | None = None,
+                 validators: int = VALIDATORS):
         self.w3, self.accounts, self.uids = w3, accounts, uids
-        stakes = stakes or [(2000 + 100 * i) * 10**9 for i in range(VALIDATORS)]
+        stakes = stakes or [(2000 + 100 * i) * 10**9 for i in range(validators)]
         dep = deploy_protocol(w3, accounts[0], profile="devnet",
                               overrides={"NeuronRegistry": {"burnIncreaseMult": 10**18}},
                               genesis=[(a.address, 10**6 * 10**9) for a in accounts])
@@ -77,12 +78,13 @@ class Subnet:
         subnets = client.contract("SubnetRegistry")
         names = [c["name"] for c in next(f for f in subnets.abi if f.get("name") == "hyperparameters")["outputs"][0]["components"]]
         hp = dict(zip(names, subnets.functions.hyperparameters(self.netuid).call()))
-        hp.update(weightsRateLimit=0, immunityPeriod=0, tempo=360, activityCutoff=5000, maxUids=max(uids, hp["maxUids"]))
+        hp.update(weightsRateLimit=0, immunityPeriod=0, tempo=360, activityCutoff=5000, maxUids=max(uids, hp["maxUids"]),
+                  maxValidators=max(validators, hp["maxValidators"]))
         client.send(subnets.functions.setHyperparameters(self.netuid, tuple(hp[n] for n in names)), owner)
-        self.validators = [Account.create() for _ in range(VALIDATORS)]
+        self.validators = [Account.create() for _ in range(validators)]
         for hk in self.validators:
             register_neuron(client, self.netuid, accounts[2], hk)
-        self.miners = [Account.create() for _ in range(uids - 1 - VALIDATORS)]
+        self.miners = [Account.create() for _ in range(uids - 1 - validators)]
         for i, hk in enumerate(self.miners):
             register_neuron(client, self.netuid, accounts[3 + i % 5], hk)
         self.keys = [None, *self.validators, *self.miners]  # by UID (the owner hotkey does not sign)
@@ -151,6 +153,7 @@ BATCHES = (1, 4, 16)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uids", type=int, nargs="+", default=[64, 256], help="subnet sizes (default 64 256)")
+    parser.add_argument("--validators", type=int, default=VALIDATORS, help=f"staked validators (default {VALIDATORS})")
     parser.add_argument("--no-batches", action="store_true", help="skip the attestation-batch comparison")
     args = parser.parse_args()
     print(f"{'UIDs':>5} {'epoch':<18} {'openEpoch gas':>14} {'settle gas':>12} {'per UID':>8} {'attestations':>13}")
@@ -158,7 +161,7 @@ def main() -> None:
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 120}))
         accounts = [dev_account(i) for i in range(10)]
         for uids in args.uids:
-            net = Subnet(w3, accounts, uids)
+            net = Subnet(w3, accounts, uids, validators=args.validators)
             net.epoch()  # no permits yet: nothing earned, permits granted
             for label in ("first paid epoch", "steady state"):
                 net.weights()

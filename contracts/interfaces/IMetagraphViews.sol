@@ -6,7 +6,7 @@ import {INeuronRegistry} from "./INeuronRegistry.sol";
 
 /// @notice Read a whole subnet's metagraph in a few eth_calls: parallel arrays over UIDs, paged.
 /// @dev Owned by the core-contracts engineer. Pages of ~256 UIDs stay well inside a default
-///      eth_call gas cap; page through maxUids (up to 4096) with `start`/`count`.
+///      eth_call gas cap; page through maxUids (up to 512) with `start`/`count`.
 interface IMetagraphViews {
     /// @notice Subnet-wide facts for a client's metagraph header.
     struct SubnetView {

@@ -6,8 +6,13 @@ import {ISubnetRegistry} from "../interfaces/ISubnetRegistry.sol";
 /// @notice Bounds on owner-settable hyperparameters (subtensor's admin-utils checks, chain units).
 ///         Tempo and the lowest maxUids are profile parameters (devnet allows a short tempo).
 library HyperparameterBounds {
-    /// @notice Largest maxUids (the metagraph views page through it).
-    uint16 internal constant MAX_UIDS = 4096;
+    /// @notice Largest maxUids: an epoch's openEpoch and settle must each fit one transaction
+    ///         under EIP-7825's 2^24 gas cap (bench_gas_settlement: ~10.6M and ~9.4M at 512 UIDs,
+    ///         ~21M and ~19M at 1024). Subtensor's default is 256.
+    uint16 internal constant MAX_UIDS = 512;
+    /// @notice Largest maxValidators (subtensor's for a new subnet, root-only there): bounds the
+    ///         bonds settlement carries (64 rows of at most 512 entries, ~2M gas of calldata).
+    uint16 internal constant MAX_VALIDATORS = 64;
     /// @notice Longest immunity / rate limit / cutoff an owner may set: 30 days of 12 s blocks.
     uint64 internal constant MAX_PERIOD = 216_000;
     /// @notice Highest bonds moving average an owner may set (subtensor: 975,000 of 1e6).
@@ -27,7 +32,7 @@ library HyperparameterBounds {
     {
         _range("tempo", hp.tempo, minTempo, maxTempo);
         _range("maxUids", hp.maxUids, minAllowedUids, MAX_UIDS);
-        _range("maxValidators", hp.maxValidators, 1, hp.maxUids);
+        _range("maxValidators", hp.maxValidators, 1, hp.maxUids < MAX_VALIDATORS ? hp.maxUids : MAX_VALIDATORS);
         _range("immunityPeriod", hp.immunityPeriod, 0, MAX_PERIOD);
         _range("minAllowedWeights", hp.minAllowedWeights, 0, hp.maxUids);
         _range("weightsRateLimit", hp.weightsRateLimit, 0, MAX_PERIOD);

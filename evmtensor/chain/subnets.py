@@ -22,6 +22,8 @@ from evmtensor.errors import ChainError
 from evmtensor.units import U16_MAX
 
 __all__ = [
+    "MAX_UIDS",
+    "MAX_VALIDATORS",
     "Bound",
     "OutOfBounds",
     "axon_endpoint",
@@ -35,7 +37,8 @@ __all__ = [
 ]
 
 _U64_MAX = 2**64 - 1
-MAX_UIDS = 4096
+MAX_UIDS = 512  # HyperparameterBounds: openEpoch and settle each fit one transaction
+MAX_VALIDATORS = 64
 MAX_PERIOD = 216_000
 MAX_BONDS_MOVING_AVERAGE = 975_000
 MIN_ALPHA_HIGH = 52_428
@@ -83,7 +86,7 @@ def hyperparameter_bounds(params: Record, hp: Record, n_uids: int = 0) -> dict[s
     bounds = {
         "tempo": Bound(params["minTempo"], params["maxTempo"]),
         "maxUids": Bound(max(params["minAllowedUids"], n_uids), MAX_UIDS),
-        "maxValidators": Bound(1, hp["maxUids"]),
+        "maxValidators": Bound(1, min(hp["maxUids"], MAX_VALIDATORS)),
         "immunityPeriod": Bound(0, MAX_PERIOD),
         "minAllowedWeights": Bound(0, hp["maxUids"]),
         "weightsRateLimit": Bound(0, MAX_PERIOD),

@@ -7,13 +7,13 @@ from typing import Annotated
 from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from evmtensor.chain.subnets import MAX_UIDS, MAX_VALIDATORS
 from evmtensor.chain.weights import CommitMessage, Reveal, SignedCommit, SignedWeights, WeightsRow
 from oracle.epoch.result import Attestation, SettlementResult
 from oracle.relay.store import Submission
 
 __all__ = ["AttestationIn", "CommitIn", "RevealIn", "SubmissionOut", "WeightsIn"]
 
-MAX_UIDS = 4096
 U16 = Annotated[int, Field(ge=0, le=2**16 - 1, strict=True)]
 U64 = Annotated[int, Field(ge=0, le=2**64 - 1, strict=True)]
 
@@ -44,8 +44,9 @@ _AS_HEX = PlainSerializer(lambda b: "0x" + b.hex(), return_type=str)
 Address = Annotated[str, Field(max_length=42), AfterValidator(_address)]
 Signature = Annotated[str, Field(max_length=140), AfterValidator(_hex_bytes(65)), _AS_HEX]
 Bytes32 = Annotated[str, Field(max_length=66), AfterValidator(_hex_bytes(32)), _AS_HEX]
-#: A result's bonds bytes: per UID a u16 count then 4 bytes per entry (bounded by the body limit).
-BondsBytes = Annotated[str, Field(max_length=2 + 2 * 4096 * 2 * 64), AfterValidator(_hex_bytes(None)), _AS_HEX]
+#: A result's bonds bytes: per UID a u16 count, then 4 bytes per entry of a validator's row.
+_MAX_BONDS_BYTES = 2 * MAX_UIDS + 4 * MAX_UIDS * MAX_VALIDATORS
+BondsBytes = Annotated[str, Field(max_length=2 + 2 * _MAX_BONDS_BYTES), AfterValidator(_hex_bytes(None)), _AS_HEX]
 
 
 class _In(BaseModel):

@@ -243,8 +243,9 @@ def test_RevertWhen_hyperparameters_of_unknown_subnet(client, subnets, accounts,
     [
         ("tempo", 0),
         ("maxUids", 0),
-        ("maxUids", 4097),
+        ("maxUids", 513),
         ("maxValidators", 0),
+        ("maxValidators", 65),  # under maxUids (256), over the cap of 64
         ("maxValidators", 300),
         ("kappa", 0),
         ("immunityPeriod", 216_001),

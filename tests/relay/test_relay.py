@@ -70,6 +70,8 @@ def test_bad_input_gets_a_4xx_with_the_reason(net, start_relay):
     assert r.status_code == 422
     r = post({**good, "netuid": "1"})  # strict: a string is not a netuid
     assert r.status_code == 422
+    r = post({**good, "uids": [0] * 513, "values": [0] * 513})  # more UIDs than a subnet may hold
+    assert r.status_code == 422 and "at most 512" in r.text
     r = post({**good, "signature": "0x1234"})
     assert r.status_code == 422 and "65 bytes" in r.text
     r = post(content=b"x" * 5000, headers={"content-type": "application/json"})
