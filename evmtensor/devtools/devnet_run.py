@@ -25,7 +25,7 @@ from evmtensor.devtools.accounts import dev_account
 from evmtensor.devtools.anvil import Anvil
 from evmtensor.devtools.deploy import ensure_deployed
 from evmtensor.devtools.devnet import GENESIS_RAO, DevnetConfig, child_specs, populate, write_hotkeys
-from evmtensor.devtools.devnet_snapshot import relay_held
+from evmtensor.devtools.devnet_snapshot import relay_held, stopped_by_revert
 from evmtensor.devtools.devnet_view import render_rich, render_text, snapshot
 from evmtensor.devtools.supervisor import Child, StateFile, process_start, stop_pid
 from evmtensor.errors import ConfigError, EvmTensorError, ToolchainError
@@ -161,7 +161,13 @@ class _Devnet:
         if child.spec.name != "relay":
             return child.check()
         with relay_held(self.cfg, wait=False) as ours:
-            return child.check() if ours else None
+            if not ours:
+                return None
+            pid = child.pid
+            note = child.check()
+            if note is not None and stopped_by_revert(self.cfg, pid):
+                return f"relay restarted after `devnet revert` (restart {child.restarts})"
+            return note
 
     def processes(self) -> dict:
         procs = {"anvil": {"pid": self.anvil.pid, "started": process_start(self.anvil.pid) if self.anvil.pid else None,

@@ -32,7 +32,7 @@ from evmtensor.devtools.devnet import DevnetConfig
 from evmtensor.devtools.supervisor import StateFile, alive, stop_pid
 from evmtensor.errors import ConfigError
 
-__all__ = ["relay_held", "revert", "take"]
+__all__ = ["mark_stopped_by_revert", "relay_held", "revert", "stopped_by_revert", "take"]
 
 RELAY_STOP_TIMEOUT_S = 30.0  # the relay's worker finishes its pass and closes the store
 
@@ -97,11 +97,32 @@ def take(cfg: DevnetConfig, w3: Web3, name: str) -> dict:
     return known[name]
 
 
+def _revert_mark(cfg: DevnetConfig) -> Path:
+    return cfg.data_dir / "relay.stopped-by-revert"
+
+
+def mark_stopped_by_revert(cfg: DevnetConfig, pid: int) -> None:
+    """Note that a revert stops relay ``pid`` (the supervisor then says so, not "exited")."""
+    _revert_mark(cfg).write_text(str(pid))
+
+
+def stopped_by_revert(cfg: DevnetConfig, pid: int | None) -> bool:
+    """Whether relay ``pid`` was stopped by a revert; the mark is used up."""
+    mark = _revert_mark(cfg)
+    try:
+        ours = pid is not None and mark.read_text().strip() == str(pid)
+    except OSError:
+        return False
+    mark.unlink(missing_ok=True)
+    return ours
+
+
 def _stop_relay(cfg: DevnetConfig) -> bool:
     """Stop the relay the state file names, if it runs; True if one was stopped."""
     relay = (StateFile(cfg.data_dir).read().get("processes") or {}).get("relay") or {}
     if not alive(relay.get("pid"), relay.get("started")):
         return False
+    mark_stopped_by_revert(cfg, relay["pid"])
     stop_pid(relay["pid"], relay["started"], timeout=RELAY_STOP_TIMEOUT_S)
     return True
 

@@ -12,7 +12,7 @@ import pytest
 
 from evmtensor.devtools.devnet import DevnetConfig
 from evmtensor.devtools.devnet_run import _Devnet
-from evmtensor.devtools.devnet_snapshot import relay_held
+from evmtensor.devtools.devnet_snapshot import mark_stopped_by_revert, relay_held
 from evmtensor.devtools.supervisor import Child, ChildSpec, StateFile, process_start
 from oracle.relay.store import Kind, Status, Store
 from relay_process import RelayProcess, spawn_relay
@@ -116,6 +116,14 @@ def test_the_supervisor_leaves_the_relay_stopped_while_a_revert_holds_it(tmp_pat
             assert net.check(relay) is None and not relay.running()  # held: not restarted
             assert "miner-0 exited" in net.check(miner)  # the others are, as ever
         assert "relay exited with -9; restarted" in net.check(relay) and relay.running()
+        with relay_held(cfg):  # a revert stops the relay: the note says so, not "exited with -15"
+            mark_stopped_by_revert(cfg, relay.pid)
+            relay._proc.terminate()
+            relay._proc.wait()
+        assert net.check(relay) == "relay restarted after `devnet revert` (restart 2)" and relay.running()
+        relay._proc.kill()
+        relay._proc.wait()
+        assert "relay exited with -9" in net.check(relay)  # the mark was used up
     finally:
         for child in net.children:
             child.stop()
