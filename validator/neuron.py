@@ -32,6 +32,7 @@ from validator.scores import ScoreStore
 from validator.scoring import ValidatorTask
 from validator.settings import ValidatorSettings
 from evmtensor.chain.weights import SignedWeights
+from evmtensor.errors import EvmTensorError
 from validator.weights import WeightsSink, process_weights, sign_weights
 
 __all__ = ["RoundReport", "Validator"]
@@ -129,6 +130,8 @@ class Validator:
             await job()
         except asyncio.CancelledError:  # the server is shutting down mid-job
             log.info("validator job %s stopped by shutdown", job.__name__)
+        except EvmTensorError as exc:  # a refusal or an unreachable chain/relay: one line, no traceback
+            log.warning("validator job %s: %s; the next one runs on schedule", job.__name__, exc)
         except Exception:  # one failed round (chain hiccup, bad miner data) must not stop the loop
             log.exception("validator job %s failed; the next one runs on schedule", job.__name__)
 

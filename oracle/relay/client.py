@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 
 from evmtensor.chain.weights import Reveal, SignedCommit, SignedWeights
+from evmtensor.errors import EvmTensorError
 
 __all__ = ["RelayClient", "RelayError", "RelayWeightsSink", "attestation_json", "commit_json", "reveal_json",
            "weights_json"]
 
 
-class RelayError(Exception):
+class RelayError(EvmTensorError):
     """A refusal by the relay (``status`` the HTTP status, ``error`` its name), or ``status`` 0
     when the relay could not be reached."""
 

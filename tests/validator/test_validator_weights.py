@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import os
 
 import numpy as np
@@ -14,6 +16,8 @@ from hypothesis import strategies as st
 from evmtensor.chain import weights as W
 from evmtensor.protocol import Signer
 from fuzz import examples
+from oracle.relay.client import RelayError
+from validator.neuron import Validator
 from validator.weights import (
     U16_MAX,
     FileWeightsSink,
@@ -111,3 +115,21 @@ def test_sinks_record_submissions(tmp_path):
     sink.submit(signed)
     sink.submit(signed)
     assert sink.read() == [signed, signed]
+
+
+def test_a_refused_job_logs_one_line_and_an_unknown_failure_its_traceback(caplog):
+    """A relay's refusal (rate limit after a restart, say) is expected: a warning without a
+    traceback; anything else is a bug and keeps its traceback. Neither stops the loop."""
+    async def set_weights_async():
+        raise RelayError(409, "WeightsRateLimited", "wait until block 120")
+
+    async def run_round():
+        raise KeyError("a bug")
+
+    with caplog.at_level(logging.WARNING, logger="validator.neuron"):
+        asyncio.run(Validator._guarded(set_weights_async))
+        asyncio.run(Validator._guarded(run_round))
+    refusal, bug = caplog.records
+    assert refusal.levelno == logging.WARNING and refusal.exc_info is None
+    assert "set_weights_async" in refusal.getMessage() and "WeightsRateLimited" in refusal.getMessage()
+    assert bug.levelno == logging.ERROR and bug.exc_info is not None and "run_round" in bug.getMessage()
