@@ -1,5 +1,5 @@
 """Gas of a neuron registration that replaces a UID in a full subnet at the largest maxUids the
-bounds allow (HyperparameterBounds.MAX_UIDS = 512): the replacement scans every UID.
+bounds allow (HyperparameterBounds.MAX_UIDS, 512): the replacement scans every UID.
 
     .venv/bin/python bench/bench_gas_prune_scan.py
 
@@ -17,11 +17,11 @@ from web3 import HTTPProvider, Web3
 
 from evmtensor.chain.actions import register_neuron_receipt, register_subnet_receipt
 from evmtensor.chain.client import ChainClient
+from evmtensor.chain.subnets import MAX_UIDS  # HyperparameterBounds.MAX_UIDS, pinned by test_subnet_cli
 from evmtensor.devtools.accounts import dev_account
 from evmtensor.devtools.anvil import Anvil
 from evmtensor.devtools.deploy import deploy_protocol
 
-MAX_UIDS = 512
 BLOCK_GAS = 30_000_000
 
 
