@@ -6,10 +6,16 @@ and raises :class:`RelayError` when the relay refuses (a 4xx/5xx with its ``erro
 cannot be reached. Only connection failures are retried (httpx's transport retries, which cover
 connecting and nothing else): a request that reached the relay is never sent twice by us, though
 a repeat would be harmless (the relay dedupes by digest and answers ``duplicate``).
+
+The relay is untrusted (DESIGN.md): an answer is read undecoded (no gzip), at most
+``MAX_RESPONSE_BYTES`` of it and within the call's ``timeout`` in all (a relay trickling bytes
+cannot hold a validator's job), and whatever shape its JSON has, a bad answer is a RelayError.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import httpx
@@ -19,6 +25,10 @@ from evmtensor.errors import EvmTensorError
 
 __all__ = ["RelayClient", "RelayError", "RelayWeightsSink", "attestation_json", "commit_json", "reveal_json",
            "weights_json"]
+
+
+#: A relay's answers are receipts and refusals of a few hundred bytes; more is refused unread.
+MAX_RESPONSE_BYTES = 1 << 20
 
 
 class RelayError(EvmTensorError):
@@ -62,12 +72,27 @@ def attestation_json(result, attestation) -> dict:
             "signature": _hex(attestation.signature)}
 
 
+_NOT_JSON = object()
+
+
+def _refusal(status: int, data: Any, raw: bytes) -> RelayError:
+    """The RelayError of a 4xx/5xx: the relay's ``detail`` (its error name and message, or
+    FastAPI's list of field errors), cut short, whatever its type."""
+    detail = data.get("detail") if isinstance(data, dict) else None
+    if isinstance(detail, dict):
+        return RelayError(status, str(detail.get("error", f"HTTP{status}"))[:100],
+                          str(detail.get("message", raw[:500].decode("utf-8", "replace")))[:500])
+    if detail is not None:  # FastAPI's 422: a list of field errors
+        return RelayError(status, "RelayBadRequest", str(detail)[:500])
+    return RelayError(status, f"HTTP{status}", raw[:500].decode("utf-8", "replace"))
+
+
 class RelayClient:
     """A relay at ``base_url`` (``http://host:port``)."""
 
     def __init__(self, base_url: str, timeout: float = 10.0, *, connect_retries: int = 3):
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout,
+        self.base_url, self.timeout = base_url.rstrip("/"), timeout
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers={"accept-encoding": "identity"},
                                   transport=httpx.HTTPTransport(retries=connect_retries))
 
     def close(self) -> None:
@@ -80,25 +105,33 @@ class RelayClient:
         self.close()
 
     def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+        deadline = time.monotonic() + self.timeout
         try:
-            resp = self._http.request(method, path, json=body)
+            with self._http.stream(method, path, json=body) as resp:
+                status, raw = resp.status_code, self._read(resp, deadline)
         except httpx.HTTPError as exc:
             raise RelayError(0, "RelayUnreachable", f"{method} {self.base_url}{path}: {exc}") from exc
-        if resp.status_code >= 400:
-            error, message = f"HTTP{resp.status_code}", resp.text[:500]
-            try:
-                detail = resp.json().get("detail")
-            except ValueError:
-                detail = None
-            if isinstance(detail, dict):
-                error, message = detail.get("error", error), detail.get("message", message)
-            elif detail is not None:  # FastAPI's 422: a list of field errors
-                error, message = "RelayBadRequest", str(detail)[:500]
-            raise RelayError(resp.status_code, error, message)
         try:
-            return resp.json()
-        except ValueError as exc:
-            raise RelayError(resp.status_code, "RelayBadResponse", resp.text[:200]) from exc
+            data = json.loads(raw)
+        except ValueError:  # also bad UTF-8
+            data = _NOT_JSON
+        if status >= 400:
+            raise _refusal(status, data, raw)
+        if data is _NOT_JSON:
+            raise RelayError(status, "RelayBadResponse", raw[:200].decode("utf-8", "replace"))
+        return data
+
+    def _read(self, resp: httpx.Response, deadline: float) -> bytes:
+        """The answer's bytes as sent (never decompressed), within the size cap and the deadline."""
+        chunks, size = [], 0
+        for chunk in resp.iter_raw():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise RelayError(resp.status_code, "RelayResponseTooLarge", f"an answer over {MAX_RESPONSE_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise RelayError(resp.status_code, "RelayTooSlow", f"the answer took over {self.timeout} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def post_weights(self, signed: SignedWeights) -> dict:
         return self._call("POST", "/v1/weights", weights_json(signed))
